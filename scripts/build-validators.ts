@@ -90,6 +90,19 @@ for (const [obj, n] of uses) {
 }
 // Top-level validators can be referenced too (process inside config).
 for (const [name, schema] of Object.entries(validators)) shared.set(schema, name);
+// Big sections get a function of their own even when used once: V8 compiles
+// functions lazily, so a config without (say) seccomp never pays for
+// compiling the seccomp checks, and the first validation is cheaper.
+for (const schema of [
+  linuxModule.linuxSchema,
+  linuxModule.seccompSchema,
+  hooksModule.hooksSchema,
+  mountsModule.mountsSchema,
+  configModule.vmSchema,
+]) {
+  const name = names.get(schema);
+  if (name) shared.set(schema, name);
+}
 
 function withRefs(node: Json, top: boolean): Json {
   if (Array.isArray(node)) return node.map((v) => withRefs(v, false));
