@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TsrunError, errnoOf } from '../cli/errors.ts';
+import type { CgroupLayout } from './cgroup-layout.ts';
+import { resolveCgroupPath } from './cgroup-path.ts';
+
+/** The container's cgroup in every hierarchy (keyed by mountpoint), and the directories tsrun made. */
+export interface CgroupPlacement {
+  paths: Record<string, string>;
+  created: string[];
+}
+
+/** Makes the container's cgroup in every hierarchy; on failure removes what it made. */
+export function createCgroups(layout: CgroupLayout, cgroupsPath: string | undefined, id: string): CgroupPlacement {
+  const placement: CgroupPlacement = { paths: {}, created: [] };
+  try {
+    for (const h of layout.hierarchies) {
+      const path = resolveCgroupPath(cgroupsPath, id, h);
+      placement.paths[h.mountpoint] = path;
+      const made = mkdirTracked(path, h.mountpoint);
+      placement.created.push(...made);
+      // A new v1 cpuset cgroup starts with no cpus and no mems, and refuses tasks until they are copied down.
+      if (h.controllers.includes('cpuset')) for (const dir of made) inheritCpuset(dir);
+    }
+  } catch (err) {
+    removeCgroups(placement);
+    throw err instanceof TsrunError ? err : new TsrunError(`creating cgroup: ${(err as Error).message}`);
+  }
+  return placement;
+}
+
+/** mkdir -p that returns the directories it created, outermost first. */
+function mkdirTracked(path: string, stopAt: string): string[] {
+  const missing: string[] = [];
+  for (let p = path; p !== stopAt && p !== '/' && !existsSync(p); p = dirname(p)) missing.unshift(p);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+    }
+  }
+  return missing;
+}
+
+function inheritCpuset(dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const own = readFileSync(`${dir}/${file}`, 'utf8').trim();
+    if (own === '') writeFileSync(`${dir}/${file}`, readFileSync(`${dirname(dir)}/${file}`, 'utf8').trim());
+  }
+}
+
+export function joinCgroups(placement: CgroupPlacement, pid: number): void {
+  for (const path of Object.values(placement.paths)) {
+    try {
+      writeFileSync(`${path}/cgroup.procs`, String(pid));
+    } catch (err) {
+      throw new TsrunError(`placing pid ${pid} in cgroup ${path}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Every pid in the container's cgroup (read from the first hierarchy that has one). */
+export function cgroupPids(placement: CgroupPlacement): number[] {
+  for (const path of Object.values(placement.paths)) {
+    try {
+      return readFileSync(`${path}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      /* try the next hierarchy */
+    }
+  }
+  return [];
+}
+
+/** Removes the directories tsrun made, innermost first; processes still inside are killed first. */
+export function removeCgroups(placement: CgroupPlacement): void {
+  const dirs = [...placement.created].sort((a, b) => b.length - a.length);
+  for (const dir of dirs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || attempt >= 500) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
+        killAllIn(dir);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+      }
+    }
+  }
+}
+
+function killAllIn(dir: string): void {
+  let pids: number[] = [];
+  try {
+    pids = readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}

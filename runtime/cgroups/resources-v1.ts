@@ -1,0 +1,74 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import type { LinuxResources } from '../../spec/types.ts';
+import { TsrunError } from '../cli/errors.ts';
+import { hierarchyFor, type CgroupLayout } from './cgroup-layout.ts';
+import type { CgroupPlacement } from './cgroup-manager.ts';
+import { deviceRuleLines } from './device-rules.ts';
+
+/**
+ * The resource limits this first cut writes on cgroup v1. Anything else that is set fails with a
+ * clear error: a container must never run less confined than its config asks.
+ * A value of 0 means "not set" for the fields where runc reads it so (docker sends zeros).
+ */
+export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacement, res: LinuxResources | undefined): void {
+  if (!res) return;
+  const write = (controller: string, file: string, value: string | number, field: string) => {
+    const h = hierarchyFor(layout, controller);
+    const dir = h && placement.paths[h.mountpoint];
+    if (!dir) throw new TsrunError(`linux.resources.${field}: the ${controller} cgroup controller is not mounted`);
+    const path = `${dir}/${file}`;
+    if (!existsSync(path)) throw new TsrunError(`linux.resources.${field}: ${path} does not exist on this kernel`);
+    try {
+      writeFileSync(path, String(value));
+    } catch (err) {
+      throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${(err as Error).message}`);
+    }
+  };
+  const unsupported = (field: string) => {
+    throw new TsrunError(`linux.resources.${field}: not supported yet by tsrun on cgroup v1; remove it or use runc`);
+  };
+
+  for (const rule of deviceRuleLines(res.devices)) write('devices', rule.file, rule.line, 'devices');
+
+  const mem = res.memory;
+  if (mem) {
+    if (mem.limit) write('memory', 'memory.limit_in_bytes', mem.limit, 'memory.limit');
+    if (mem.swap) write('memory', 'memory.memsw.limit_in_bytes', mem.swap, 'memory.swap');
+    if (mem.reservation) write('memory', 'memory.soft_limit_in_bytes', mem.reservation, 'memory.reservation');
+    if (mem.swappiness !== undefined && mem.swappiness !== null && Number(mem.swappiness) <= 100)
+      write('memory', 'memory.swappiness', Number(mem.swappiness), 'memory.swappiness');
+    if (mem.disableOOMKiller) write('memory', 'memory.oom_control', 1, 'memory.disableOOMKiller');
+    if (mem.kernel || mem.kernelTCP) unsupported(mem.kernel ? 'memory.kernel' : 'memory.kernelTCP');
+  }
+  const cpu = res.cpu;
+  if (cpu) {
+    if (cpu.shares) write('cpu', 'cpu.shares', cpu.shares, 'cpu.shares');
+    if (cpu.period) write('cpu', 'cpu.cfs_period_us', cpu.period, 'cpu.period');
+    if (cpu.quota) write('cpu', 'cpu.cfs_quota_us', cpu.quota, 'cpu.quota');
+    if (cpu.realtimePeriod) write('cpu', 'cpu.rt_period_us', cpu.realtimePeriod, 'cpu.realtimePeriod');
+    if (cpu.realtimeRuntime) write('cpu', 'cpu.rt_runtime_us', cpu.realtimeRuntime, 'cpu.realtimeRuntime');
+    if (cpu.cpus) write('cpuset', 'cpuset.cpus', cpu.cpus, 'cpu.cpus');
+    if (cpu.mems) write('cpuset', 'cpuset.mems', cpu.mems, 'cpu.mems');
+    if ((cpu as { burst?: number }).burst || (cpu as { idle?: number }).idle) unsupported('cpu.burst/idle');
+  }
+  if (res.pids && res.pids.limit) write('pids', 'pids.max', res.pids.limit > 0 ? res.pids.limit : 'max', 'pids.limit');
+  const blk = res.blockIO;
+  if (blk) {
+    if (blk.weight) write('blkio', 'blkio.weight', blk.weight, 'blockIO.weight');
+    for (const key of ['leafWeight', 'weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'] as const) {
+      const v = blk[key];
+      if (Array.isArray(v) ? v.length > 0 : Boolean(v)) unsupported(`blockIO.${key}`);
+    }
+  }
+  if (res.hugepageLimits && res.hugepageLimits.length > 0) unsupported('hugepageLimits');
+  if (res.network && (res.network.classID || (res.network.priorities ?? []).length > 0)) unsupported('network');
+  if (res.rdma && Object.keys(res.rdma).length > 0) unsupported('rdma');
+  if (res.unified && Object.keys(res.unified).length > 0)
+    throw new TsrunError('linux.resources.unified: cgroup v2 files cannot be set on a cgroup v1 host');
+}
+
+/** Whether a LinuxResources object asks for anything at all (zeros count as unset). */
+export function hasResources(res: LinuxResources | undefined): boolean {
+  if (!res) return false;
+  return JSON.stringify(res, (_k, v) => (v === 0 || v === false || v === null || (Array.isArray(v) && v.length === 0) ? undefined : v)) !== '{}';
+}

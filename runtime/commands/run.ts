@@ -1,0 +1,39 @@
+import type { CommandFn } from '../cli/command-context.ts';
+import { createContainer } from '../container/create-container.ts';
+import { deleteContainer } from '../container/delete-container.ts';
+import { startContainer } from '../container/start-container.ts';
+import { createOptionsFrom } from './create-options.ts';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+
+/**
+ * run = create + start. In the foreground tsrun forwards the signals it gets to the container,
+ * waits for it, removes it (unless --keep) and exits with its status (128+signal when killed).
+ */
+const run: CommandFn = async (ctx, { values, positionals }) => {
+  const id = positionals[0]!;
+  const detach = values.detach === true;
+  const store = ctx.store();
+  const { record, init } = await createContainer({ ...createOptionsFrom(ctx, values, id), foreground: !detach });
+  try {
+    startContainer(store, id);
+  } catch (err) {
+    deleteContainer(store, id, true);
+    throw err;
+  }
+  if (detach) return 0;
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(record.pid, sig);
+    } catch {
+      /* the container is gone already */
+    }
+  };
+  init.helper.ref(); // stage 0 reports the container's exit: stay until it does
+  for (const sig of FORWARDED) process.on(sig, forward);
+  const status = await init.exited;
+  for (const sig of FORWARDED) process.off(sig, forward);
+  if (values.keep !== true) deleteContainer(store, id, true);
+  return status;
+};
+export default run;

@@ -1,0 +1,8 @@
+import type { CommandFn } from '../cli/command-context.ts';
+import { startContainer } from '../container/start-container.ts';
+
+const start: CommandFn = (ctx, { positionals }) => {
+  startContainer(ctx.store(), positionals[0]!);
+  return 0;
+};
+export default start;

@@ -1,0 +1,183 @@
+import { existsSync, fstatSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { RuntimeConfig } from '../../spec/types.ts';
+import { validateRuntimeConfig } from '../../spec/validate.ts';
+import { TsrunError, errnoOf } from '../cli/errors.ts';
+import type { Logger } from '../cli/logger.ts';
+import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
+import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from '../cgroups/cgroup-manager.ts';
+import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
+import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
+import { buildCreatePlan } from '../plan/build-plan.ts';
+import { checkContainerId } from './container-id.ts';
+import { readProcessStat } from './process-identity.ts';
+import { EXEC_FIFO, type ContainerRecord, type StateStore } from './state-store.ts';
+import { refuseUnsupported } from './unsupported.ts';
+
+export interface CreateOptions {
+  store: StateStore;
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  preserveFds: number;
+  /** keep the helper as the container's parent, to learn its exit status (tsrun run) */
+  foreground: boolean;
+  logger: Logger;
+}
+
+export interface CreatedContainer {
+  record: ContainerRecord;
+  init: LaunchedInit;
+}
+
+/** Reads and validates <bundle>/config.json; every failure names the file and the field. */
+export function loadBundleConfig(bundleArg: string | undefined): { bundle: string; config: RuntimeConfig; rootfs: string } {
+  const bundle = resolve(bundleArg ?? process.cwd());
+  try {
+    if (!statSync(bundle).isDirectory()) throw new TsrunError(`bundle ${bundle}: not a directory`);
+  } catch (err) {
+    if (err instanceof TsrunError) throw err;
+    throw new TsrunError(`bundle ${bundle}: ${errnoOf(err) === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+  }
+  const configPath = join(bundle, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    throw new TsrunError(`${configPath}: cannot read: ${errnoOf(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TsrunError(`${configPath}: not valid JSON: ${(err as Error).message}`);
+  }
+  const config = validateRuntimeConfig(doc, configPath);
+  refuseUnsupported(config, configPath);
+  const rootPath = config.root?.path;
+  if (!rootPath) throw new TsrunError(`${configPath}: root.path: required on Linux`);
+  const rootfs = isAbsolute(rootPath) ? rootPath : join(bundle, rootPath);
+  try {
+    if (!statSync(rootfs).isDirectory()) throw new TsrunError(`${configPath}: root.path: ${rootfs} is not a directory`);
+  } catch (err) {
+    if (err instanceof TsrunError) throw err;
+    throw new TsrunError(`${configPath}: root.path: ${rootfs}: ${errnoOf(err) === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+  }
+  return { bundle, config, rootfs };
+}
+
+/** Descriptors that pass into the container: systemd socket activation's, then --preserve-fds. */
+function passedFds(preserveFds: number): { fds: number[]; env: string[] } {
+  const fds: number[] = [];
+  const env: string[] = [];
+  const listen = Number(process.env.LISTEN_FDS ?? 0);
+  if (listen > 0 && Number(process.env.LISTEN_PID) === process.pid) {
+    for (let i = 0; i < listen; i++) fds.push(3 + i);
+    env.push(`LISTEN_FDS=${listen}`, 'LISTEN_PID=1');
+  }
+  const base = 3 + fds.length;
+  for (let i = 0; i < preserveFds; i++) fds.push(base + i);
+  for (const fd of fds) {
+    try {
+      fstatSync(fd);
+    } catch {
+      throw new TsrunError(`--preserve-fds: file descriptor ${fd} is not open`);
+    }
+  }
+  return { fds, env };
+}
+
+/**
+ * create: bundle -> validated config -> cgroups -> plan -> tsrun-init -> id maps and cgroup
+ * placement -> the container waits on its exec fifo. On any failure, nothing is left behind.
+ */
+export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  const id = checkContainerId(opts.id);
+  const { bundle, config, rootfs } = loadBundleConfig(opts.bundle);
+  if (opts.consoleSocket && !config.process?.terminal)
+    throw new TsrunError('--console-socket was given but process.terminal is false');
+  if (opts.preserveFds < 0 || !Number.isInteger(opts.preserveFds)) throw new TsrunError('--preserve-fds: must be a whole number');
+  const pass = passedFds(opts.preserveFds);
+
+  const dir = opts.store.claim(id);
+  let placement: CgroupPlacement | undefined;
+  let initPid = 0;
+  try {
+    const layout = detectCgroupLayout();
+    placement = createCgroups(layout, config.linux?.cgroupsPath, id);
+    if (layout.kind === 'unified' && hasResources(config.linux?.resources))
+      throw new TsrunError('linux.resources: limits on a pure cgroup v2 host are not supported by tsrun yet');
+    if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);
+
+    const plan = buildCreatePlan({
+      config, rootfs, bundle,
+      execFifo: join(dir, EXEC_FIFO),
+      noPivot: opts.noPivot,
+      foreground: opts.foreground,
+      passFds: pass.fds.length,
+      extraEnv: pass.env,
+      cgroupLayout: layout,
+      cgroupPlacement: placement,
+      newCgroupNs: false,
+      warn: (m) => opts.logger.warn(m),
+      debug: (m) => opts.logger.debug(m),
+    });
+    const cg = placement;
+    const init = await launchInit({
+      ops: plan.ops,
+      passFds: pass.fds,
+      beforeGo: (pid) => {
+        initPid = pid;
+        if (plan.uidMap !== undefined) writeIdMap(pid, 'uid_map', plan.uidMap);
+        if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
+        joinCgroups(cg, pid);
+      },
+    });
+    initPid = init.pid;
+    const record: ContainerRecord = {
+      ociVersion: config.ociVersion,
+      id,
+      pid: init.pid,
+      pidStartTime: readProcessStat(init.pid)?.startTime ?? 0,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: '',
+      annotations: config.annotations as Record<string, string> | undefined,
+      cgroupPaths: placement.paths,
+      cgroupCreated: placement.created,
+    };
+    opts.store.save(record);
+    if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
+    return { record, init };
+  } catch (err) {
+    const pid = initPid || (err as { initPid?: number }).initPid || 0;
+    if (pid > 0) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    if (placement) {
+      try { removeCgroups(placement); } catch (e) { opts.logger.warn(`cleanup: ${(e as Error).message}`); }
+    }
+    opts.store.remove(id);
+    throw err;
+  }
+}
+
+function writeIdMap(pid: number, file: string, text: string): void {
+  try {
+    writeFileSync(`/proc/${pid}/${file}`, text);
+  } catch (err) {
+    throw new TsrunError(`linux.${file === 'uid_map' ? 'uidMappings' : 'gidMappings'}: writing /proc/${pid}/${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Written whole under a temporary name and renamed, as runc does, so readers never see a partial pid. */
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  if (!existsSync(dirname(abs))) throw new TsrunError(`--pid-file: directory ${dirname(abs)} does not exist`);
+  const tmp = join(dirname(abs), `.${process.pid}.pid`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, abs);
+}

@@ -1,0 +1,131 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { TsrunError, errnoOf } from '../cli/errors.ts';
+import { isSameProcessAlive, readProcessStat } from './process-identity.ts';
+
+/** What tsrun keeps about one container, in <root>/<id>/state.json. */
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  pidStartTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** cgroup directory per hierarchy mountpoint, and the directories tsrun made (removed on delete). */
+  cgroupPaths: Record<string, string>;
+  cgroupCreated: string[];
+  /** namespace paths of the init process, for joining later. */
+  namespacePaths?: Record<string, string>;
+}
+
+export const STATE_FILE = 'state.json';
+export const EXEC_FIFO = 'exec.fifo';
+const LOCK_FILE = 'lock';
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  /** Claims the id: the state directory's atomic creation is what makes two creates of one id safe. */
+  claim(id: string): string {
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if (errnoOf(err) === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`);
+      throw err;
+    }
+    return dir;
+  }
+
+  exists(id: string): boolean {
+    return existsSync(join(this.dir(id), STATE_FILE));
+  }
+
+  load(id: string): ContainerRecord {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir(id), STATE_FILE), 'utf8');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw new TsrunError(`container does not exist: ${id}`);
+      throw err;
+    }
+    return JSON.parse(text) as ContainerRecord;
+  }
+
+  /** Written to a temporary file and renamed, so a reader sees the old state or the new, never half. */
+  save(record: ContainerRecord): void {
+    const dir = this.dir(record.id);
+    const tmp = join(dir, `.${STATE_FILE}.${process.pid}`);
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(tmp, join(dir, STATE_FILE));
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(this.root, d.name, STATE_FILE)))
+        .map((d) => d.name)
+        .sort();
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /**
+   * Runs fn while holding the container's lock, so concurrent commands on one id cannot interleave.
+   * The lock file holds the owner's pid and start time; a lock whose owner died is taken over.
+   */
+  withLock<T>(id: string, fn: () => T): T {
+    const lock = join(this.dir(id), LOCK_FILE);
+    const deadline = Date.now() + 30_000;
+    const me = readProcessStat(process.pid);
+    for (;;) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(lock, 'wx', 0o600);
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code === 'ENOENT') throw new TsrunError(`container does not exist: ${id}`);
+        if (code !== 'EEXIST') throw err;
+      }
+      if (fd !== undefined) {
+        writeSync(fd, `${process.pid} ${me?.startTime ?? 0}`);
+        closeSync(fd);
+        try {
+          return fn();
+        } finally {
+          try { unlinkSync(lock); } catch { /* the directory may be gone after delete */ }
+        }
+      }
+      if (lockOwnerIsGone(lock)) {
+        try { unlinkSync(lock); } catch { /* someone else took it over first */ }
+        continue;
+      }
+      if (Date.now() > deadline) throw new TsrunError(`container ${id} is locked by another tsrun command`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+}
+
+function lockOwnerIsGone(lock: string): boolean {
+  try {
+    const [pid, start] = readFileSync(lock, 'utf8').split(' ').map(Number);
+    if (!pid) return false; // being written right now
+    return !isSameProcessAlive(pid, start ?? 0);
+  } catch {
+    return false;
+  }
+}

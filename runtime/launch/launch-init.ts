@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { TsrunError } from '../cli/errors.ts';
+import { helperPath } from '../native/helper-path.ts';
+import { encodePlan, type PlanOp } from '../native/plan-ops.ts';
+
+export interface LaunchOptions {
+  ops: PlanOp[];
+  /** descriptors of this process passed to the container at 3, 4, ... */
+  passFds: number[];
+  /** called with the container's host pid before it may go on (id maps, cgroups) */
+  beforeGo: (pid: number) => void;
+  timeoutMs?: number;
+}
+
+export interface LaunchedInit {
+  pid: number;
+  helper: ChildProcess;
+  /** resolves with stage 0's exit code: in foreground mode, the container's exit status */
+  exited: Promise<number>;
+}
+
+/**
+ * Starts tsrun-init with the plan and follows its messages until the container waits on the
+ * exec fifo (R), fails (E) or dies. The protocol is described in runtime/native/tsrun-init.c.
+ */
+export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
+  const syncFd = 3 + opts.passFds.length;
+  const helper = spawn(helperPath(), [String(syncFd)], {
+    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe'],
+    env: {},
+  });
+  const exited = new Promise<number>((resolve) => {
+    helper.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+  });
+  const sock = helper.stdio[syncFd] as Socket;
+  return new Promise<LaunchedInit>((resolve, reject) => {
+    let pid = 0;
+    let buffered = '';
+    let done = false;
+    const timer = setTimeout(() => finish(new TsrunError('container init did not get ready in time')), opts.timeoutMs ?? 60_000);
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.removeAllListeners();
+      sock.destroy();
+      helper.unref();
+      if (err) reject(Object.assign(err, { initPid: pid }));
+      else resolve({ pid, helper, exited });
+    };
+    sock.on('error', (err) => finish(new TsrunError(`talking to container init: ${err.message}`)));
+    sock.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const kind = line[0], text = line.slice(1);
+        if (kind === 'P') {
+          pid = Number(text);
+          try {
+            opts.beforeGo(pid);
+            sock.write('G');
+          } catch (err) {
+            finish(err as Error);
+            return;
+          }
+        } else if (kind === 'R') {
+          finish();
+          return;
+        } else if (kind === 'E') {
+          finish(new TsrunError(`container init: ${text}`));
+          return;
+        }
+      }
+    });
+    sock.on('close', () => finish(new TsrunError('container init exited before it was ready')));
+    sock.write(encodePlan(opts.ops));
+  });
+}
+
+function signalNumber(name: NodeJS.Signals): number {
+  return (require_os_constants() as Record<string, number>)[name] ?? 0;
+}
+
+import { constants as osConstants } from 'node:os';
+function require_os_constants(): Record<string, number> {
+  return osConstants.signals as unknown as Record<string, number>;
+}

@@ -1,0 +1,121 @@
+import type { RuntimeConfig } from '../../spec/types.ts';
+import { TsrunError } from '../cli/errors.ts';
+import { MountMkdir, MountWhere, Op, type PlanOp } from '../native/plan-ops.ts';
+import { deviceOps } from './devices.ts';
+import { CLONE_NEWCGROUP, CLONE_NEWTIME, MS } from './linux-constants.ts';
+import { PROPAGATION_OPTIONS } from './mount-options.ts';
+import { isBindMount, mountOps, type MountContext } from './mounts.ts';
+import { checkNamespaceNeeds, planNamespaces } from './namespaces.ts';
+import { identityOp, lookupPath, personalityOps, processEnv, rlimitOps } from './process-ops.ts';
+
+export interface PlanInput extends MountContext {
+  config: RuntimeConfig;
+  rootfs: string;
+  execFifo: string;
+  noPivot: boolean;
+  /** the helper's stage 0 stays to reap the container and exits with its status (tsrun run) */
+  foreground: boolean;
+  /** descriptors 3 .. 3+n-1 that pass into the container (LISTEN_FDS and --preserve-fds) */
+  passFds: number;
+  extraEnv: string[];
+  warn: (msg: string) => void;
+  debug: (msg: string) => void;
+}
+
+export interface Plan {
+  ops: PlanOp[];
+  /** written by tsrun to /proc/<pid>/{uid,gid}_map before the container goes on */
+  uidMap?: string;
+  gidMap?: string;
+}
+
+/**
+ * config.json -> the ordered operations tsrun-init carries out. The order follows runc's:
+ * namespaces, mounts, devices, pivot_root, hostname, sysctls, read-only and masked paths,
+ * rlimits, user and capabilities, cwd, then wait for `start` and exec.
+ */
+export function buildCreatePlan(input: PlanInput): Plan {
+  const { config, rootfs } = input;
+  const linux = config.linux;
+  const proc = config.process;
+  if (!proc) throw new TsrunError('process: required to create a container');
+  const ns = planNamespaces(linux);
+  checkNamespaceNeeds(linux, config.hostname, config.domainname, ns);
+  const inUserNs = ns.has('user');
+
+  const ops: PlanOp[] = [];
+  // Stage 0: what the container's process inherits before it exists.
+  if (proc.oomScoreAdj !== undefined) ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)] });
+  for (const j of ns.join) ops.push({ op: Op.SETNS, args: [j.path, j.flag] });
+  if (ns.create & CLONE_NEWTIME) {
+    ops.push({ op: Op.UNSHARE, args: [CLONE_NEWTIME] });
+    const offsets = linux?.timeOffsets;
+    if (offsets) {
+      const text = Object.entries(offsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`).join('\n');
+      ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/timens_offsets', text] });
+    }
+  }
+  ops.push({ op: Op.CLONE, args: [ns.create & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), input.foreground ? 1 : 0] });
+
+  // Stage 1, in the new namespaces: wait until tsrun wrote the id maps and placed us in the cgroups.
+  ops.push({ op: Op.WAIT_GO, args: [] });
+  if (ns.create & CLONE_NEWCGROUP) ops.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
+  ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
+
+  ops.push(...rootfsOps(input, inUserNs, ns.isNew('cgroup')));
+
+  if (config.hostname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETHOSTNAME, args: [config.hostname] });
+  if (config.domainname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETDOMAINNAME, args: [config.domainname] });
+  for (const [key, value] of Object.entries(linux?.sysctl ?? {}))
+    ops.push({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] });
+  for (const p of linux?.readonlyPaths ?? []) ops.push({ op: Op.READONLY, args: [p] });
+  for (const p of linux?.maskedPaths ?? []) ops.push({ op: Op.MASK, args: [p] });
+
+  ops.push(...personalityOps(linux?.personality));
+  ops.push(...rlimitOps(proc));
+  ops.push(identityOp(proc, input.warn, input.debug));
+  ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });
+  ops.push({ op: Op.CHDIR, args: [proc.cwd] });
+  const env = processEnv(proc, rootfs, input.extraEnv);
+  const args = proc.args ?? [];
+  if (args.length === 0) throw new TsrunError('process.args: must name the program to run');
+  ops.push({ op: Op.PREPARE_EXEC, args: [args[0]!, lookupPath(env)] });
+  if (proc.noNewPrivileges) ops.push({ op: Op.NO_NEW_PRIVS, args: [] });
+  ops.push({ op: Op.READY, args: [] });
+  ops.push({ op: Op.WAIT_EXEC_FIFO, args: [] });
+  ops.push({ op: Op.EXEC, args: [args.length, ...args, ...env] });
+
+  const plan: Plan = { ops };
+  if (ns.isNew('user') && linux) {
+    const fmt = (m: { containerID: number; hostID: number; size: number }[]) => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+    plan.uidMap = fmt(linux.uidMappings ?? []);
+    plan.gidMap = fmt(linux.gidMappings ?? []);
+  }
+  return plan;
+}
+
+/** Mount namespace set-up: propagation, the rootfs, config mounts, /dev, then pivot_root. */
+function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): PlanOp[] {
+  const { config, rootfs } = input;
+  const ops: PlanOp[] = [];
+  const host = (source: string, target: string, flags: number): PlanOp => ({
+    op: Op.MOUNT, args: [source, target, '', flags, '', MountWhere.HOST, MountMkdir.NONE],
+  });
+  const propName = config.linux?.rootfsPropagation;
+  const requested = propName ? PROPAGATION_OPTIONS[propName] : undefined;
+  if (propName && requested === undefined) throw new TsrunError(`linux.rootfsPropagation: unknown propagation ${JSON.stringify(propName)}`);
+  // pivot_root refuses a shared parent: start from slave (or what was asked, when not shared), make it shared after.
+  const shared = requested !== undefined && (requested & MS.SHARED) !== 0;
+  ops.push(host('', '/', MS.REC | (requested !== undefined && !shared ? requested & ~MS.REC : MS.SLAVE)));
+  ops.push(host(rootfs, rootfs, MS.BIND | MS.REC));
+  ops.push({ op: Op.OPEN_ROOT, args: [rootfs] });
+  ops.push({ op: Op.OPEN_EXEC_FIFO, args: [input.execFifo] });
+  ops.push(...mountOps(config.mounts, { ...input, newCgroupNs }));
+  const devIsBound = (config.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && isBindMount(m));
+  ops.push(...deviceOps(config.linux?.devices, devIsBound, inUserNs));
+  if (config.process?.cwd) ops.push({ op: Op.MKDIR, args: [config.process.cwd, 0o755] });
+  ops.push({ op: input.noPivot ? Op.CHROOT : Op.PIVOT_ROOT, args: [rootfs] });
+  if (config.root?.readonly) ops.push(host('', '/', MS.BIND | MS.REMOUNT | MS.RDONLY));
+  if (shared) ops.push(host('', '/', MS.REC | MS.SHARED));
+  return ops;
+}
