@@ -1,0 +1,151 @@
+/**
+ * Test harness: real containers through the real CLI (dist/tsrun.mjs), each test under a fresh
+ * temporary root with its own state directory and its own cgroup parent, removed even on failure.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { closeSync, cpSync, existsSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultSpec } from '../container/default-spec.ts';
+
+export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TSRUN = join(PROJECT, 'dist/tsrun.mjs');
+
+if (!existsSync(TSRUN)) throw new Error(`${TSRUN} is missing: run npm run build first`);
+if (process.getuid?.() !== 0) throw new Error('these tests run real containers and need root');
+
+export type Config = ReturnType<typeof defaultSpec> & Record<string, any>;
+
+export interface Result {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+let sharedRootfs: string | undefined;
+/** A busybox rootfs made once per test process (read-only in containers that share it). */
+export function busyboxRootfs(into?: string): string {
+  if (!into && sharedRootfs) return sharedRootfs;
+  const dir = into ?? join(mkdtempSync(join(tmpdir(), 'tsrun-rootfs-')), 'rootfs');
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find(existsSync);
+  if (!busybox) throw new Error('busybox not found: apt-get install busybox-static');
+  for (const d of ['bin', 'etc', 'tmp', 'root', 'proc', 'sys', 'dev']) mkdirSync(join(dir, d), { recursive: true });
+  cpSync(busybox, join(dir, 'bin/busybox'));
+  const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  for (const a of applets) symlinkSync('busybox', join(dir, 'bin', a));
+  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n');
+  writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nuser:x:1000:\n');
+  if (!into) {
+    sharedRootfs = dir;
+    process.on('exit', () => rmSync(dirname(dir), { recursive: true, force: true }));
+  }
+  return dir;
+}
+
+export class TestRoot {
+  readonly dir: string;
+  readonly state: string;
+  readonly cgroupParent: string;
+  private n = 0;
+
+  constructor(name: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `tsrun-test-${name}-`));
+    this.state = join(this.dir, 'state');
+    this.cgroupParent = `tsrun-test-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** A fresh container id. */
+  id(prefix = 'c'): string {
+    return `${prefix}${++this.n}`;
+  }
+
+  /** The default spec, non-interactive, in this root's cgroup parent, running args. */
+  config(id: string, args: string[], rootfs = busyboxRootfs()): Config {
+    const c = defaultSpec(false) as Config;
+    c.process.terminal = false;
+    c.process.args = args;
+    c.root = { path: rootfs, readonly: true };
+    (c.linux as Record<string, unknown>).cgroupsPath = `/${this.cgroupParent}/${id}`;
+    return c;
+  }
+
+  /** Writes a bundle directory holding config.json. */
+  bundle(id: string, config: object): string {
+    const dir = join(this.dir, `bundle-${id}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    return dir;
+  }
+
+  /**
+   * tsrun with this root's --root. Output goes to files, not pipes: a detached container keeps
+   * the stdio it was given, and a pipe would hold spawnSync until the container ends.
+   */
+  tsrun(args: string[], opts: SpawnSyncOptions & { extraFds?: number[] } = {}): Result {
+    const out = join(this.dir, `out-${++this.n}`), err = join(this.dir, `err-${this.n}`);
+    const o = openSync(out, 'w'), e = openSync(err, 'w');
+    try {
+      const r = spawnSync('node', [TSRUN, '--root', this.state, ...args], { timeout: 60_000, stdio: ['ignore', o, e, ...(opts.extraFds ?? [])], ...opts });
+      return { status: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+    } finally {
+      closeSync(o);
+      closeSync(e);
+      rmSync(out, { force: true });
+      rmSync(err, { force: true });
+    }
+  }
+
+  /** Runs a container in the foreground and returns what it printed. */
+  run(id: string, config: object, extra: string[] = []): Result {
+    const bundle = this.bundle(id, config);
+    return this.tsrun(['run', '--bundle', bundle, ...extra, id]);
+  }
+
+  /** cgroup directories of this root's parent that still exist, in every hierarchy. */
+  leftoverCgroups(): string[] {
+    const found: string[] = [];
+    for (const h of readdirSync('/sys/fs/cgroup')) {
+      const p = join('/sys/fs/cgroup', h, this.cgroupParent);
+      if (!existsSync(p)) continue;
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) { found.push(join(d, e.name)); walk(join(d, e.name)); }
+      };
+      walk(p);
+    }
+    return found;
+  }
+
+  /** Container ids that still have a state directory. */
+  leftoverState(): string[] {
+    return existsSync(this.state) ? readdirSync(this.state) : [];
+  }
+
+  cleanup(): void {
+    for (const id of this.leftoverState()) this.tsrun(['delete', '--force', id]);
+    for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+      const p = join('/sys/fs/cgroup', h, this.cgroupParent);
+      if (!existsSync(p)) continue;
+      const dirs: string[] = [];
+      const walk = (d: string) => { dirs.push(d); for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name)); };
+      walk(p);
+      for (const d of dirs.reverse()) { try { rmdirSync(d); } catch { /* busy: reported by the test */ } }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function mountCount(): number {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).length;
+}
+
+/** Polls until fn is true or the time is up. */
+export async function waitFor(fn: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return fn();
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets a fresh Debian 12 machine of this kind up for tsrun: the Debian packages the build, the
+# tests and the demo need, then `npm ci` (which builds the C helper, the validators and the bundle).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(busybox-static gcc make libc6-dev file)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
