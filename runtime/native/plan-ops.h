@@ -36,6 +36,7 @@ enum plan_op {
 	OP_CLOEXEC_FROM = 27,  /* first fd that must not survive exec            */
 	OP_MKDIR = 28,         /* path, mode                                     */
 	OP_SETSID = 29,        /*                                                */
+	OP_BECOME_ROOT = 30,   /* setresuid/setresgid 0 inside a new user namespace */
 };
 
 /* OP_MOUNT "where": how the target is named. */

@@ -32,6 +32,7 @@ export const Op = {
   CLOEXEC_FROM: 27,
   MKDIR: 28,
   SETSID: 29,
+  BECOME_ROOT: 30,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

@@ -174,22 +174,40 @@ static void split_path(char *path, char **parent, char **name)
 	*name = slash + 1;
 }
 
-/* Open (O_PATH) the in-root directory rel, creating missing components with mode. */
-static int mkdir_all_in_root(const char *rel, mode_t mode)
+/*
+ * Open (O_PATH) the in-root directory rel, creating missing components with mode. A dangling
+ * symlink on the way is followed inside the rootfs (as runc does): its target is made there.
+ */
+static int mkdir_all_in_root_depth(const char *rel, mode_t mode, int depth)
 {
 	if (root_fd < 0) { errno = EBADF; fail("no rootfs opened"); }
+	if (depth > 40) { errno = ELOOP; return -1; }
 	int fd = openat2_in_root(rel, O_PATH | O_DIRECTORY);
 	if (fd >= 0 || errno != ENOENT) return fd;
 	char *copy = strdup(rel), *parent, *name;
 	if (!copy) fail("out of memory");
 	split_path(copy, &parent, &name);
-	int pfd = mkdir_all_in_root(parent, mode);
+	int pfd = mkdir_all_in_root_depth(parent, mode, depth + 1);
 	if (pfd < 0) { free(copy); return -1; }
-	if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST) { int e = errno; close(pfd); free(copy); errno = e; return -1; }
+	if (mkdirat(pfd, name, mode) < 0) {
+		int e = errno;
+		char target[4096];
+		ssize_t n = e == EEXIST ? readlinkat(pfd, name, target, sizeof target - 1) : -1;
+		if (n < 0) { close(pfd); free(copy); errno = e; return -1; }
+		target[n] = 0;
+		/* Resolved from the root (absolute) or from the link's directory; ".." cannot climb out. */
+		char next[8192];
+		snprintf(next, sizeof next, "%s/%s", target[0] == '/' ? "" : parent, target);
+		int t = mkdir_all_in_root_depth(next, mode, depth + 1);
+		if (t < 0) { close(pfd); free(copy); return -1; }
+		close(t);
+	}
 	close(pfd);
 	free(copy);
 	return openat2_in_root(rel, O_PATH | O_DIRECTORY);
 }
+
+static int mkdir_all_in_root(const char *rel, mode_t mode) { return mkdir_all_in_root_depth(rel, mode, 0); }
 
 /* Open (O_PATH) the in-root target of a mount, creating it as asked when missing. */
 static int open_mount_target(const char *rel, uint64_t mkdir_kind)
@@ -491,7 +509,7 @@ static const char *const op_names[] = {
 	[OP_NO_NEW_PRIVS] = "noNewPrivileges", [OP_UMASK] = "umask", [OP_CHDIR] = "cwd",
 	[OP_OPEN_EXEC_FIFO] = "exec fifo", [OP_WAIT_EXEC_FIFO] = "exec fifo", [OP_READY] = "ready",
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
-	[OP_SETSID] = "setsid",
+	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace",
 };
 
 static void run_op(const struct op *op)
@@ -585,6 +603,11 @@ static void run_op(const struct op *op)
 		break;
 	case OP_SETSID:
 		if (setsid() < 0) fail("setsid");
+		break;
+	case OP_BECOME_ROOT:
+		/* In a new user namespace our ids are still the host's (unmapped): take the namespace's root. */
+		if (setresgid(0, 0, 0) < 0) fail("setgid 0 in the user namespace");
+		if (setresuid(0, 0, 0) < 0) fail("setuid 0 in the user namespace");
 		break;
 	default:
 		errno = EINVAL;

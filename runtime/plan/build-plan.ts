@@ -55,10 +55,13 @@ export function buildCreatePlan(input: PlanInput): Plan {
       ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/timens_offsets', text] });
     }
   }
+  // Made by stage 0, still host root: a process in a new user namespace could not write the state directory.
+  ops.push({ op: Op.OPEN_EXEC_FIFO, args: [input.execFifo] });
   ops.push({ op: Op.CLONE, args: [ns.create & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), input.foreground ? 1 : 0] });
 
   // Stage 1, in the new namespaces: wait until tsrun wrote the id maps and placed us in the cgroups.
   ops.push({ op: Op.WAIT_GO, args: [] });
+  if (ns.has('user')) ops.push({ op: Op.BECOME_ROOT, args: [] });
   if (ns.create & CLONE_NEWCGROUP) ops.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
 
@@ -109,7 +112,6 @@ function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): P
   ops.push(host('', '/', MS.REC | (requested !== undefined && !shared ? requested & ~MS.REC : MS.SLAVE)));
   ops.push(host(rootfs, rootfs, MS.BIND | MS.REC));
   ops.push({ op: Op.OPEN_ROOT, args: [rootfs] });
-  ops.push({ op: Op.OPEN_EXEC_FIFO, args: [input.execFifo] });
   ops.push(...mountOps(config.mounts, { ...input, newCgroupNs }));
   const devIsBound = (config.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && isBindMount(m));
   ops.push(...deviceOps(config.linux?.devices, devIsBound, inUserNs));
