@@ -19,7 +19,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$bundle/rootfs/etc/group"
 chmod 1777 "$bundle/rootfs/tmp"
 rm -f "$bundle/config.json"
-node "$here/dist/tsrun.mjs" spec --bundle "$bundle"
+node "$here/dist/tsrun" spec --bundle "$bundle"
 node - "$bundle/config.json" "$@" <<'JS'
 const fs = require('fs');
 const [file, ...args] = process.argv.slice(2);

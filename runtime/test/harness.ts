@@ -1,5 +1,5 @@
 /**
- * Test harness: real containers through the real CLI (dist/tsrun.mjs), each test under a fresh
+ * Test harness: real containers through the real CLI (dist/tsrun), each test under a fresh
  * temporary root with its own state directory and its own cgroup parent, removed even on failure.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultSpec } from '../container/default-spec.ts';
 
 export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TSRUN = join(PROJECT, 'dist/tsrun.mjs');
+export const TSRUN = join(PROJECT, 'dist/tsrun');
 
 if (!existsSync(TSRUN)) throw new Error(`${TSRUN} is missing: run npm run build first`);
 if (process.getuid?.() !== 0) throw new Error('these tests run real containers and need root');
