@@ -50,6 +50,11 @@ function inheritCpuset(dir: string): void {
   }
 }
 
+/**
+ * Moves pid into every hierarchy. The first write of a burst waits for a kernel RCU grace period
+ * (~10 ms here); the container's plan keeps setting up its rootfs meanwhile (see build-plan.ts).
+ * Synchronous on purpose: tsrun has nothing else to do, and the thread pool would cost its start.
+ */
 export function joinCgroups(placement: CgroupPlacement, pid: number): void {
   for (const path of Object.values(placement.paths)) {
     try {

@@ -1,3 +1,4 @@
+import { writeStdout } from './stdout.ts';
 import { parseArgs } from 'node:util';
 import { RUNTIME_SPEC_VERSION } from '../../spec/version.ts';
 import type { CommandContext, GlobalOptions } from './command-context.ts';
@@ -86,12 +87,12 @@ async function main(argv: string[]): Promise<number> {
     logger = createLogger({ file: global.log, format: global.logFormat, debug: global.debug });
     logToFile = global.log !== undefined;
     if (global.version) {
-      process.stdout.write(`tsrun version ${VERSION}\ncommit: ${COMMIT}\nspec: ${RUNTIME_SPEC_VERSION}\n`);
+      writeStdout(`tsrun version ${VERSION}\ncommit: ${COMMIT}\nspec: ${RUNTIME_SPEC_VERSION}\n`);
       return 0;
     }
     const name = rest[0];
     if (global.help || name === undefined || name === 'help') {
-      process.stdout.write(usage());
+      writeStdout(usage());
       return name === undefined && !global.help ? 1 : 0;
     }
     if (global.systemdCgroup) throw new TsrunError('--systemd-cgroup: systemd is not driven by tsrun; use cgroupfs paths (drop the flag)');
@@ -126,6 +127,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// Exit at once: a detached container may still hold inherited handles, and Node's orderly
+// teardown of an idle loop costs several milliseconds on every call.
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,3 +1,4 @@
+import { writeStdout } from '../cli/stdout.ts';
 import type { CommandFn } from '../cli/command-context.ts';
 import { KNOWN_MOUNT_OPTIONS } from '../plan/mount-options.ts';
 import { CAPABILITIES, NAMESPACE_FLAGS } from '../plan/linux-constants.ts';
@@ -25,7 +26,7 @@ const features: CommandFn = () => {
     },
     annotations: { 'io.github.tsrun.version': 'see tsrun --version' },
   };
-  process.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
+  writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   return 0;
 };
 export default features;

@@ -1,3 +1,4 @@
+import { writeStdout } from '../cli/stdout.ts';
 import type { CommandFn } from '../cli/command-context.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { runtimeState } from '../container/runtime-state.ts';
@@ -14,13 +15,13 @@ const list: CommandFn = (ctx, { values }) => {
     }
   });
   if (values.quiet === true) {
-    process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
+    writeStdout(states.map((s) => `${s.id}\n`).join(''));
   } else if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(states)}\n`);
+    writeStdout(`${JSON.stringify(states)}\n`);
   } else {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root'])];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)) + 3);
-    process.stdout.write(rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('')).join('\n') + '\n');
+    writeStdout(rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('')).join('\n') + '\n');
   }
   return 0;
 };

@@ -21,6 +21,8 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
     deleteContainer(store, id, true);
     throw err;
   }
+  const t = (what: string) => ctx.logger.debug(`run ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
+  t('started');
   if (detach) return 0;
   const forward = (sig: NodeJS.Signals) => {
     try {
@@ -32,8 +34,10 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
   init.helper.ref(); // stage 0 reports the container's exit: stay until it does
   for (const sig of FORWARDED) process.on(sig, forward);
   const status = await init.exited;
+  t('exited');
   for (const sig of FORWARDED) process.off(sig, forward);
   if (values.keep !== true) deleteContainer(store, id, true);
+  t('deleted');
   return status;
 };
 export default run;

@@ -101,6 +101,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   if (opts.preserveFds < 0 || !Number.isInteger(opts.preserveFds)) throw new TsrunError('--preserve-fds: must be a whole number');
   const pass = passedFds(opts.preserveFds);
 
+  const t = (what: string) => opts.logger.debug(`create ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
+  t('config validated');
   const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
@@ -109,8 +111,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     placement = createCgroups(layout, config.linux?.cgroupsPath, id);
     if (layout.kind === 'unified' && hasResources(config.linux?.resources))
       throw new TsrunError('linux.resources: limits on a pure cgroup v2 host are not supported by tsrun yet');
-    if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);
 
+    t('cgroups made');
     const plan = buildCreatePlan({
       config, rootfs, bundle,
       execFifo: join(dir, EXEC_FIFO),
@@ -129,6 +131,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       ops: plan.ops,
       passFds: pass.fds,
       beforeGo: (pid) => {
+        t(`init cloned as pid ${pid}`);
         initPid = pid;
         if (plan.uidMap !== undefined) writeIdMap(pid, 'uid_map', plan.uidMap);
         if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
@@ -136,6 +139,10 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       },
     });
     initPid = init.pid;
+    t('init ready');
+    // Limits go on once the container is set up and waits for start, as runc's do: its own device
+    // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
+    if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);
     const record: ContainerRecord = {
       ociVersion: config.ociVersion,
       id,
@@ -150,6 +157,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       cgroupCreated: placement.created,
     };
     opts.store.save(record);
+    t('state saved');
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     return { record, init };
   } catch (err) {

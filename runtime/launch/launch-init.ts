@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { TsrunError } from '../cli/errors.ts';
 import { helperPath } from '../native/helper-path.ts';
 import { encodePlan, type PlanOp } from '../native/plan-ops.ts';
@@ -8,7 +9,7 @@ export interface LaunchOptions {
   ops: PlanOp[];
   /** descriptors of this process passed to the container at 3, 4, ... */
   passFds: number[];
-  /** called with the container's host pid before it may go on (id maps, cgroups) */
+  /** called with the container's host pid; the container waits for it at its WAIT_GO (id maps, cgroups) */
   beforeGo: (pid: number) => void;
   timeoutMs?: number;
 }
@@ -81,10 +82,5 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
 }
 
 function signalNumber(name: NodeJS.Signals): number {
-  return (require_os_constants() as Record<string, number>)[name] ?? 0;
-}
-
-import { constants as osConstants } from 'node:os';
-function require_os_constants(): Record<string, number> {
-  return osConstants.signals as unknown as Record<string, number>;
+  return (osConstants.signals as unknown as Record<string, number>)[name] ?? 0;
 }

@@ -59,13 +59,21 @@ export function buildCreatePlan(input: PlanInput): Plan {
   ops.push({ op: Op.OPEN_EXEC_FIFO, args: [input.execFifo] });
   ops.push({ op: Op.CLONE, args: [ns.create & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), input.foreground ? 1 : 0] });
 
-  // Stage 1, in the new namespaces: wait until tsrun wrote the id maps and placed us in the cgroups.
-  ops.push({ op: Op.WAIT_GO, args: [] });
-  if (ns.has('user')) ops.push({ op: Op.BECOME_ROOT, args: [] });
-  if (ns.create & CLONE_NEWCGROUP) ops.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
+  // Stage 1, in the new namespaces. It waits for tsrun's go, which comes once the id maps are
+  // written and the process is in its cgroups. The first cgroup.procs write of a burst costs a
+  // kernel RCU grace period (~10 ms here), so the wait sits as late as it can: before anything
+  // that needs the maps (all of it, in a new user namespace) or the cgroup (the cgroup namespace,
+  // and a cgroup2 mount rooted in it), and the rootfs is set up meanwhile.
+  const newCgroupNs = (ns.create & CLONE_NEWCGROUP) !== 0;
+  const goEarly = ns.has('user') || (newCgroupNs && input.cgroupLayout.kind === 'unified');
+  const waitGo: PlanOp[] = [{ op: Op.WAIT_GO, args: [] }];
+  if (ns.has('user')) waitGo.push({ op: Op.BECOME_ROOT, args: [] });
+  if (newCgroupNs) waitGo.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
+  if (goEarly) ops.push(...waitGo);
 
-  ops.push(...rootfsOps(input, inUserNs, ns.isNew('cgroup')));
+  ops.push(...rootfsOps(input, inUserNs, newCgroupNs));
+  if (!goEarly) ops.push(...waitGo);
 
   if (config.hostname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETHOSTNAME, args: [config.hostname] });
   if (config.domainname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETDOMAINNAME, args: [config.domainname] });

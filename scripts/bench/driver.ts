@@ -14,7 +14,7 @@ const { values: opt } = parseArgs({
     workdir: { type: 'string' }, // holds bundles/, tsrun-root/, runc-root/
     config: { type: 'string' }, // the config.json every bundle is made from
     rootfs: { type: 'string' },
-    tsrun: { type: 'string' }, // path of dist/tsrun.mjs
+    tsrun: { type: 'string' }, // path of dist/tsrun
     runc: { type: 'string' },
     runs: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },

@@ -20,7 +20,7 @@ out=${BENCH_OUT:-$here/results/latest.md}
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (containers need it)"
-[ -f "$repo/dist/tsrun.mjs" ] || die "no dist/tsrun.mjs: run npm ci (or npm run build) first"
+[ -f "$repo/dist/tsrun" ] || die "no dist/tsrun: run npm ci (or npm run build) first"
 runc=$(command -v runc) || die "runc not found: apt-get install -y runc"
 command -v busybox >/dev/null || die "busybox not found: apt-get install -y busybox-static"
 if [ ! -x /usr/bin/time ] && command -v apt-get >/dev/null; then
@@ -47,7 +47,7 @@ cleanup() {
   trap '' PIPE # keep cleaning up even if whatever reads our output is gone
   # containers left by a failed or interrupted run, in both state dirs
   for id in $(ls "$work/tsrun-root" 2>/dev/null); do
-    node "$repo/dist/tsrun.mjs" --root "$work/tsrun-root" delete --force "$id" >/dev/null 2>&1
+    node "$repo/dist/tsrun" --root "$work/tsrun-root" delete --force "$id" >/dev/null 2>&1
   done
   for id in $(ls "$work/runc-root" 2>/dev/null); do
     "$runc" --root "$work/runc-root" delete --force "$id" >/dev/null 2>&1
@@ -84,6 +84,6 @@ mkdir -p "$work/tsrun-root" "$work/runc-root"
 echo "bench: $runs runs per cell after $warmup warm-up runs (BENCH_RUNS, BENCH_WARMUP)" >&2
 (cd "$repo" && npx --no-install tsx "$here/driver.ts" \
   --workdir "$work" --config "$work/bundle/config.json" --rootfs "$work/bundle/rootfs" \
-  --tsrun "$repo/dist/tsrun.mjs" --runc "$runc" \
+  --tsrun "$repo/dist/tsrun" --runc "$runc" \
   --runs "$runs" --warmup "$warmup" --out "$out" "${time_args[@]}")
 echo "bench: table written to $out" >&2
