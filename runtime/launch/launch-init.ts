@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { TsrunError } from '../cli/errors.ts';
@@ -62,7 +63,7 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
           pid = Number(text);
           try {
             opts.beforeGo(pid);
-            sock.write('G');
+            sendGo(sock);
           } catch (err) {
             finish(err as Error);
             return;
@@ -83,4 +84,21 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
 
 function signalNumber(name: NodeJS.Signals): number {
   return (osConstants.signals as unknown as Record<string, number>)[name] ?? 0;
+}
+
+/**
+ * The container may already have failed (its E line is on the way) when tsrun says go: a
+ * synchronous write whose EPIPE is ignored keeps the stream open, so that line is still read.
+ */
+function sendGo(sock: Socket): void {
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) {
+    sock.write('G', () => undefined);
+    return;
+  }
+  try {
+    writeSync(fd, 'G');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+  }
 }

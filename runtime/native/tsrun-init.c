@@ -52,6 +52,7 @@ static int root_fd = -1;      /* directory in-root paths resolve in (OP_OPEN_ROO
 static int fifo_fd = -1;      /* O_PATH handle on the exec fifo (OP_OPEN_EXEC_FIFO) */
 static char exec_path[4096];  /* resolved by OP_PREPARE_EXEC */
 static const char *op_name = "start";
+static int reported_ready;    /* after OP_READY nobody reads the sync socket any more */
 
 static void send_line(const char *kind, const char *text)
 {
@@ -80,6 +81,12 @@ static void fail(const char *fmt, ...)
 	char line[8192];
 	snprintf(line, sizeof line, "%s: %s: %s", op_name, msg, strerror(err));
 	send_line("E", line);
+	if (reported_ready) {
+		/* tsrun stopped listening at ready: the container's stderr is the only witness left. */
+		char out[8300];
+		int n = snprintf(out, sizeof out, "tsrun-init: %s\n", line);
+		if (n > 0) { ssize_t w = write(2, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1); (void)w; }
+	}
 	_exit(1);
 }
 
@@ -595,7 +602,7 @@ static void run_op(const struct op *op)
 		break;
 	}
 	case OP_WAIT_EXEC_FIFO: op_wait_exec_fifo(); break;
-	case OP_READY: send_line("R", ""); break;
+	case OP_READY: send_line("R", ""); reported_ready = 1; break;
 	case OP_PREPARE_EXEC: op_prepare_exec(op); break;
 	case OP_EXEC: op_exec(op); break;
 	case OP_CLOEXEC_FROM:
