@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { TsrunError } from '../cli/errors.ts';
-import type { CgroupHierarchy } from './cgroup-layout.ts';
+import type { CgroupHierarchy, CgroupLayout } from './cgroup-layout.ts';
 
 /**
  * Where the container's cgroup is inside each hierarchy, as runc decides it for cgroupfs:
@@ -26,4 +26,9 @@ export function readOwnCgroups(text = readFileSync('/proc/self/cgroup', 'utf8'))
     if (m) map.set(m[1]!, m[2]!);
   }
   return map;
+}
+
+/** tsrun's own cgroup directory in every hierarchy of the layout. */
+export function ownCgroupDirs(layout: CgroupLayout, own = readOwnCgroups()): string[] {
+  return layout.hierarchies.map((h) => posix.join(h.mountpoint, own.get(h.version === 2 ? '' : h.controllers.join(',')) ?? '/'));
 }

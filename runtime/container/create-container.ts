@@ -5,6 +5,7 @@ import { validateRuntimeConfig } from '../../spec/validate.ts';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import type { Logger } from '../cli/logger.ts';
 import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
+import { ownCgroupDirs } from '../cgroups/cgroup-path.ts';
 import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from '../cgroups/cgroup-manager.ts';
 import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
@@ -113,6 +114,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       throw new TsrunError('linux.resources: limits on a pure cgroup v2 host are not supported by tsrun yet');
 
     t('cgroups made');
+    const selfJoin = layout.kind !== 'unified';
     const plan = buildCreatePlan({
       config, rootfs, bundle,
       execFifo: join(dir, EXEC_FIFO),
@@ -122,6 +124,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       extraEnv: pass.env,
       cgroupLayout: layout,
       cgroupPlacement: placement,
+      cgroupSelfJoin: selfJoin ? Object.values(placement.paths).map((p) => `${p}/tasks`) : [],
+      cgroupSelfLeave: selfJoin ? ownCgroupDirs(layout).map((p) => `${p}/tasks`) : [],
       newCgroupNs: false,
       warn: (m) => opts.logger.warn(m),
       debug: (m) => opts.logger.debug(m),
@@ -135,7 +139,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
         initPid = pid;
         if (plan.uidMap !== undefined) writeIdMap(pid, 'uid_map', plan.uidMap);
         if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
-        joinCgroups(cg, pid);
+        if (!selfJoin) joinCgroups(cg, pid);
       },
     });
     initPid = init.pid;

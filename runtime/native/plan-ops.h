@@ -10,7 +10,7 @@ enum plan_op {
 	OP_SETNS = 1,          /* path, nstype                                   */
 	OP_UNSHARE = 2,        /* flags                                          */
 	OP_WRITE_FILE = 3,     /* path, data                                     */
-	OP_CLONE = 4,          /* flags, foreground(0|1): stage 0 ends here      */
+	OP_CLONE = 4,          /* flags, foreground(0|1), files stage 0 writes "0" to after (its way out of the cgroups) */
 	OP_WAIT_GO = 5,        /* block until the parent says go                 */
 	OP_OPEN_ROOT = 6,      /* path: the directory in-root paths resolve in   */
 	OP_MOUNT = 7,          /* source, target, fstype, flags, data, where, mkdir */

@@ -487,13 +487,22 @@ static void op_wait_exec_fifo(void)
 }
 
 /* Stage 0 after the clone: report the pid, then either leave or reap the container. */
-static void stage0_after_clone(pid_t child, uint64_t foreground)
+static void stage0_after_clone(const struct op *op, pid_t child)
 {
 	char pid[32];
 	snprintf(pid, sizeof pid, "%d", child);
 	send_line("P", pid);
-	if (!foreground) _exit(0);
+	if (!num_arg(op, 1)) _exit(0);
 	close(sync_fd);
+	sync_fd = -1;
+	/* Staying on as the reaper: leave the container's cgroups, through the files the plan names. */
+	for (int i = 2; i < op->argc; i++) {
+		char *path = str_arg(op, i);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) fprintf(stderr, "tsrun-init: leaving cgroup through %s: %s\n", path, strerror(errno));
+		if (fd >= 0) close(fd);
+		free(path);
+	}
 	/* tsrun forwards signals to the container itself; we must outlive the container to report it. */
 	signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN); signal(SIGTSTP, SIG_IGN);
@@ -539,7 +548,7 @@ static void run_op(const struct op *op)
 	case OP_CLONE: {
 		pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)num_arg(op, 0) | SIGCHLD, NULL, NULL, NULL, NULL);
 		if (pid < 0) fail("clone with flags 0x%llx", (unsigned long long)num_arg(op, 0));
-		if (pid > 0) stage0_after_clone(pid, num_arg(op, 1));
+		if (pid > 0) stage0_after_clone(op, pid);
 		break;
 	}
 	case OP_WAIT_GO: {

@@ -15,6 +15,10 @@ export interface PlanInput extends MountContext {
   noPivot: boolean;
   /** the helper's stage 0 stays to reap the container and exits with its status (tsrun run) */
   foreground: boolean;
+  /** v1 'tasks' files stage 0 writes 0 to, to join the container's cgroups itself (empty: tsrun places the pid) */
+  cgroupSelfJoin: string[];
+  /** and the 'tasks' files of tsrun's own cgroups, to leave again when it stays on as the reaper */
+  cgroupSelfLeave: string[];
   /** descriptors 3 .. 3+n-1 that pass into the container (LISTEN_FDS and --preserve-fds) */
   passFds: number;
   extraEnv: string[];
@@ -57,16 +61,21 @@ export function buildCreatePlan(input: PlanInput): Plan {
   }
   // Made by stage 0, still host root: a process in a new user namespace could not write the state directory.
   ops.push({ op: Op.OPEN_EXEC_FIFO, args: [input.execFifo] });
-  ops.push({ op: Op.CLONE, args: [ns.create & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), input.foreground ? 1 : 0] });
+  // On cgroup v1, stage 0 moves itself into the container's cgroups through their 'tasks' files, so
+  // the container process is born there. A single-threaded process moving itself skips the global
+  // threadgroup lock, whose first taking costs an RCU grace period (~10 ms) on a cgroup.procs write.
+  for (const file of input.cgroupSelfJoin) ops.push({ op: Op.WRITE_FILE, args: [file, '0'] });
+  const leave = input.foreground ? input.cgroupSelfLeave : [];
+  ops.push({ op: Op.CLONE, args: [ns.create & ~(CLONE_NEWCGROUP | CLONE_NEWTIME), input.foreground ? 1 : 0, ...leave] });
 
-  // Stage 1, in the new namespaces. It waits for tsrun's go, which comes once the id maps are
-  // written and the process is in its cgroups. The first cgroup.procs write of a burst costs a
-  // kernel RCU grace period (~10 ms here), so the wait sits as late as it can: before anything
-  // that needs the maps (all of it, in a new user namespace) or the cgroup (the cgroup namespace,
-  // and a cgroup2 mount rooted in it), and the rootfs is set up meanwhile.
+  // Stage 1, in the new namespaces. Where tsrun has work to do first (id maps; cgroup placement on
+  // v2, where a process cannot join cheaply by itself) it waits for tsrun's go, as late as it can:
+  // before anything that needs the maps (all of it, in a new user namespace) or the cgroup (the
+  // cgroup namespace, and a cgroup2 mount rooted in it); the rootfs is set up meanwhile.
   const newCgroupNs = (ns.create & CLONE_NEWCGROUP) !== 0;
-  const goEarly = ns.has('user') || (newCgroupNs && input.cgroupLayout.kind === 'unified');
-  const waitGo: PlanOp[] = [{ op: Op.WAIT_GO, args: [] }];
+  const tsrunJoinsCgroups = input.cgroupSelfJoin.length === 0;
+  const goEarly = ns.has('user') || (newCgroupNs && tsrunJoinsCgroups);
+  const waitGo: PlanOp[] = ns.has('user') || tsrunJoinsCgroups ? [{ op: Op.WAIT_GO, args: [] }] : [];
   if (ns.has('user')) waitGo.push({ op: Op.BECOME_ROOT, args: [] });
   if (newCgroupNs) waitGo.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
