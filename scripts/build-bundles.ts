@@ -6,7 +6,7 @@
  * command into a wrapper that runs that module's code only when the command is called.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -19,6 +19,7 @@ try {
   /* not a git checkout */
 }
 
+const helper = 'runtime/native/build/tsrun-init';
 rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: ['runtime/cli/main.ts'],
@@ -43,18 +44,33 @@ copyFileSync('scripts/tsrun-loader.cjs', 'dist/tsrun.cjs');
 chmodSync('dist/tsrun.cjs', 0o755);
 symlinkSync('tsrun.cjs', 'dist/tsrun');
 
-// Warm the V8 code cache with the path every create takes (argument parsing, the state store,
-// config validation, the error path): a create whose rootfs is missing. The loader writes the
-// compiled code when TSRUN_CODE_CACHE=write.
+// Warm the V8 code cache with the path every create takes: argument parsing, the state store,
+// validation, cgroups, the plan, the helper, and the clean-up after a failure. As root that is a
+// real create whose program does not exist in the rootfs, so it fails inside the container just
+// before it would be ready (under a temporary --root and cgroup parent, both removed); otherwise
+// a create whose rootfs is missing. The loader writes the compiled code when TSRUN_CODE_CACHE=write.
 const warm = mkdtempSync(join(tmpdir(), 'tsrun-warm-'));
+const cgroupParent = `tsrun-build-warm-${process.pid}`;
 try {
-  const spec = (args: string[]) => spawnSync(process.execPath, ['dist/tsrun.cjs', '--root', join(warm, 'state'), ...args], { env: { ...process.env, TSRUN_CODE_CACHE: 'write' }, stdio: 'ignore' });
-  spec(['spec', '--bundle', warm]);
-  const config = JSON.parse(readFileSync(join(warm, 'config.json'), 'utf8')) as { root: { path: string } };
-  config.root.path = join(warm, 'no-rootfs');
+  const tsrun = (args: string[]) => spawnSync(process.execPath, ['dist/tsrun.cjs', '--root', join(warm, 'state'), ...args], { env: { ...process.env, TSRUN_CODE_CACHE: 'write' }, stdio: 'ignore' });
+  tsrun(['spec', '--bundle', warm]);
+  const config = JSON.parse(readFileSync(join(warm, 'config.json'), 'utf8')) as { root: { path: string }; process: { terminal: boolean; args: string[] }; linux: Record<string, unknown> };
+  const asRoot = process.getuid?.() === 0 && existsSync('/bin/busybox') && existsSync(helper);
+  if (asRoot) {
+    mkdirSync(join(warm, 'rootfs/bin'), { recursive: true });
+    copyFileSync('/bin/busybox', join(warm, 'rootfs/bin/busybox'));
+    config.process.args = ['/bin/no-such-program'];
+    config.linux.cgroupsPath = `/${cgroupParent}/warm`;
+  } else {
+    config.root.path = join(warm, 'no-rootfs');
+  }
+  config.process.terminal = false;
   writeFileSync(join(warm, 'config.json'), JSON.stringify(config));
-  spec(['create', '--bundle', warm, 'warm']);
+  tsrun(['create', '--bundle', warm, 'warm']);
 } finally {
   rmSync(warm, { recursive: true, force: true });
+  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    try { rmdirSync(join('/sys/fs/cgroup', h, cgroupParent)); } catch { /* not made there */ }
+  }
 }
 console.log(`built dist/tsrun.cjs (tsrun ${pkg.version}, commit ${commit.slice(0, 12)}; code cache ${existsSync('dist/tsrun-main.cjs.cache') ? 'written' : 'MISSING'})`);

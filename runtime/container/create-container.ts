@@ -130,10 +130,12 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       warn: (m) => opts.logger.warn(m),
       debug: (m) => opts.logger.debug(m),
     });
+    t('plan built');
     const cg = placement;
     const init = await launchInit({
       ops: plan.ops,
       passFds: pass.fds,
+      trace: t,
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
         initPid = pid;

@@ -13,6 +13,7 @@ export interface LaunchOptions {
   /** called with the container's host pid; the container waits for it at its WAIT_GO (id maps, cgroups) */
   beforeGo: (pid: number) => void;
   timeoutMs?: number;
+  trace?: (what: string) => void;
 }
 
 export interface LaunchedInit {
@@ -35,6 +36,7 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
   const exited = new Promise<number>((resolve) => {
     helper.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   });
+  opts.trace?.('helper spawned');
   const sock = helper.stdio[syncFd] as Socket;
   return new Promise<LaunchedInit>((resolve, reject) => {
     let pid = 0;
