@@ -22,6 +22,7 @@ export interface CreateOptions {
   pidFile?: string;
   consoleSocket?: string;
   noPivot: boolean;
+  noNewKeyring: boolean;
   preserveFds: number;
   /** keep the helper as the container's parent, to learn its exit status (tsrun run) */
   foreground: boolean;
@@ -118,7 +119,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const plan = buildCreatePlan({
       config, rootfs, bundle,
       execFifo: join(dir, EXEC_FIFO),
+      id,
       noPivot: opts.noPivot,
+      noNewKeyring: opts.noNewKeyring,
       foreground: opts.foreground,
       passFds: pass.fds.length,
       extraEnv: pass.env,

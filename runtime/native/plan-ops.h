@@ -37,6 +37,7 @@ enum plan_op {
 	OP_MKDIR = 28,         /* path, mode                                     */
 	OP_SETSID = 29,        /*                                                */
 	OP_BECOME_ROOT = 30,   /* setresuid/setresgid 0 inside a new user namespace */
+	OP_JOIN_SESSION_KEYRING = 31, /* name                                    */
 };
 
 /* OP_MOUNT "where": how the target is named. */

@@ -33,6 +33,7 @@ export const Op = {
   MKDIR: 28,
   SETSID: 29,
   BECOME_ROOT: 30,
+  JOIN_SESSION_KEYRING: 31,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

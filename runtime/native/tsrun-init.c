@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -525,7 +526,7 @@ static const char *const op_names[] = {
 	[OP_NO_NEW_PRIVS] = "noNewPrivileges", [OP_UMASK] = "umask", [OP_CHDIR] = "cwd",
 	[OP_OPEN_EXEC_FIFO] = "exec fifo", [OP_WAIT_EXEC_FIFO] = "exec fifo", [OP_READY] = "ready",
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
-	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace",
+	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace", [OP_JOIN_SESSION_KEYRING] = "keyring",
 };
 
 static void run_op(const struct op *op)
@@ -620,6 +621,13 @@ static void run_op(const struct op *op)
 	case OP_SETSID:
 		if (setsid() < 0) fail("setsid");
 		break;
+	case OP_JOIN_SESSION_KEYRING: {
+		/* A kernel without keyrings (ENOSYS) has nothing to isolate. */
+		char *name = str_arg(op, 0);
+		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS) fail("joining session keyring %s", name);
+		free(name);
+		break;
+	}
 	case OP_BECOME_ROOT:
 		/* In a new user namespace our ids are still the host's (unmapped): take the namespace's root. */
 		if (setresgid(0, 0, 0) < 0) fail("setgid 0 in the user namespace");

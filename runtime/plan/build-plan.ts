@@ -12,7 +12,9 @@ export interface PlanInput extends MountContext {
   config: RuntimeConfig;
   rootfs: string;
   execFifo: string;
+  id: string;
   noPivot: boolean;
+  noNewKeyring: boolean;
   /** the helper's stage 0 stays to reap the container and exits with its status (tsrun run) */
   foreground: boolean;
   /** v1 'tasks' files stage 0 writes 0 to, to join the container's cgroups itself (empty: tsrun places the pid) */
@@ -91,6 +93,8 @@ export function buildCreatePlan(input: PlanInput): Plan {
   for (const p of linux?.readonlyPaths ?? []) ops.push({ op: Op.READONLY, args: [p] });
   for (const p of linux?.maskedPaths ?? []) ops.push({ op: Op.MASK, args: [p] });
 
+  // runc's default: a session keyring of the container's own, so it cannot read the caller's keys.
+  if (!input.noNewKeyring) ops.push({ op: Op.JOIN_SESSION_KEYRING, args: [input.id] });
   ops.push(...personalityOps(linux?.personality));
   ops.push(...rlimitOps(proc));
   ops.push(identityOp(proc, input.warn, input.debug));
