@@ -38,6 +38,7 @@ enum plan_op {
 	OP_SETSID = 29,        /*                                                */
 	OP_BECOME_ROOT = 30,   /* setresuid/setresgid 0 inside a new user namespace */
 	OP_JOIN_SESSION_KEYRING = 31, /* name                                    */
+	OP_SECCOMP = 32,       /* program (struct sock_filter[]), flags          */
 };
 
 /* OP_MOUNT "where": how the target is named. */

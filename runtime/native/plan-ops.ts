@@ -34,6 +34,7 @@ export const Op = {
   SETSID: 29,
   BECOME_ROOT: 30,
   JOIN_SESSION_KEYRING: 31,
+  SECCOMP: 32,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

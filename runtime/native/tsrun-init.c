@@ -20,7 +20,9 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -527,6 +529,7 @@ static const char *const op_names[] = {
 	[OP_OPEN_EXEC_FIFO] = "exec fifo", [OP_WAIT_EXEC_FIFO] = "exec fifo", [OP_READY] = "ready",
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
 	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace", [OP_JOIN_SESSION_KEYRING] = "keyring",
+	[OP_SECCOMP] = "seccomp",
 };
 
 static void run_op(const struct op *op)
@@ -626,6 +629,13 @@ static void run_op(const struct op *op)
 		char *name = str_arg(op, 0);
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS) fail("joining session keyring %s", name);
 		free(name);
+		break;
+	}
+	case OP_SECCOMP: {
+		/* The filter was compiled by tsrun; installing it is the last step before the exec it allows. */
+		struct sock_fprog prog = { .len = (unsigned short)(op->args[0].len / 8), .filter = (struct sock_filter *)op->args[0].data };
+		if (op->args[0].len % 8 || op->args[0].len / 8 > 0xffff) { errno = EINVAL; fail("filter of %u bytes", op->args[0].len); }
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)num_arg(op, 1), &prog) < 0) fail("installing the seccomp filter");
 		break;
 	}
 	case OP_BECOME_ROOT:

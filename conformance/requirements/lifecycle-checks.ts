@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestRoot } from '../../runtime/test/harness.ts';
+
+/** Requirements seen from outside the container: the CLI's behaviour over the lifecycle. */
+export type LifecycleCheck = (root: TestRoot) => Promise<void> | void;
+
+async function until(fn: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return fn();
+}
+
+function stateOf(root: TestRoot, id: string): Record<string, unknown> {
+  const r = root.tsrun(['state', id]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
+  'state.document': (root) => {
+    const id = root.id('state');
+    const c = root.config(id, ['sleep', '100']);
+    (c as Record<string, unknown>).annotations = { 'org.example.key': 'value' };
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    const s = stateOf(root, id);
+    assert.equal(s.ociVersion, c.ociVersion);
+    assert.equal(s.id, id);
+    assert.equal(s.status, 'created');
+    assert.ok(typeof s.pid === 'number' && s.pid > 0);
+    assert.equal(s.bundle, join(root.dir, `bundle-${id}`));
+    assert.deepEqual(s.annotations, { 'org.example.key': 'value' });
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  },
+  'state.unknown-id-error': (root) => {
+    const r = root.tsrun(['state', 'no-such-container']);
+    assert.notEqual(r.status, 0);
+  },
+  'create.missing-id-error': (root) => {
+    const id = root.id();
+    assert.notEqual(root.tsrun(['create', '--bundle', root.bundle(id, root.config(id, ['true']))]).status, 0);
+    assert.deepEqual(root.leftoverState(), []);
+  },
+  'create.duplicate-id-error': (root) => {
+    const id = root.id('dup');
+    const b = root.bundle(id, root.config(id, ['sleep', '100']));
+    assert.equal(root.tsrun(['create', '--bundle', b, id]).status, 0);
+    assert.notEqual(root.tsrun(['create', '--bundle', b, id]).status, 0);
+    assert.equal(stateOf(root, id).status, 'created');
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  },
+  'create.does-not-run-process': async (root) => {
+    const id = root.id('lazy');
+    const shared = join(root.dir, `shared-${id}`);
+    mkdirSync(shared);
+    const c = root.config(id, ['sh', '-c', 'echo ran > /shared/marker']);
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!existsSync(join(shared, 'marker')), 'the user process has not run after create');
+    assert.equal(root.tsrun(['start', id]).status, 0);
+    assert.ok(await until(() => existsSync(join(shared, 'marker'))), 'start runs it');
+    assert.equal(readFileSync(join(shared, 'marker'), 'utf8'), 'ran\n');
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'), 'stopped after the process exits');
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'create.invalid-config-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    (c.linux as Record<string, any>).namespaces.push({ type: 'no-such-namespace' });
+    const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.notEqual(r.status, 0);
+    assert.deepEqual(root.leftoverState(), [], 'no container is created');
+    assert.deepEqual(root.leftoverCgroups(), [], 'no cgroup left');
+  },
+  'start.not-created-error': async (root) => {
+    const id = root.id('started');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['sleep', '100'])), id]).status, 0);
+    assert.notEqual(root.tsrun(['start', id]).status, 0, 'start of a running container');
+    assert.equal(root.tsrun(['kill', id, 'KILL']).status, 0);
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.notEqual(root.tsrun(['start', id]).status, 0, 'start of a stopped container');
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'kill.sends-signal': async (root) => {
+    const id = root.id('kill');
+    const shared = join(root.dir, `shared-${id}`);
+    mkdirSync(shared);
+    const c = root.config(id, ['sh', '-c', 'trap "echo usr1 > /shared/got; exit 0" USR1; echo up > /shared/up; while true; do sleep 0.05; done']);
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
+    assert.ok(await until(() => existsSync(join(shared, 'up'))));
+    assert.equal(root.tsrun(['kill', id, 'USR1']).status, 0);
+    assert.ok(await until(() => existsSync(join(shared, 'got'))), 'the process got SIGUSR1');
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'kill.not-running-error': async (root) => {
+    const id = root.id('dead');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.notEqual(root.tsrun(['kill', id, 'TERM']).status, 0);
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'delete.not-stopped-error': (root) => {
+    const id = root.id('busy');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['sleep', '100'])), id]).status, 0);
+    assert.notEqual(root.tsrun(['delete', id]).status, 0);
+    assert.equal(stateOf(root, id).status, 'running', 'still there and running');
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  },
+  'delete.removes-resources': async (root) => {
+    const id = root.id('gone');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+    assert.ok(!root.leftoverState().includes(id), 'state removed');
+    assert.ok(!root.leftoverCgroups().some((d) => d.endsWith(`/${id}`)), 'cgroups removed');
+    assert.notEqual(root.tsrun(['state', id]).status, 0, 'no longer known');
+  },
+};

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
+import type { Config } from '../../runtime/test/harness.ts';
+import { mountAt, mounts, statusField, type Facts } from './facts.ts';
+
+/** One container run whose facts, seen from inside by tsrun-check, settle several requirements. */
+export interface Scenario {
+  name: string;
+  edit?: (c: Config) => void;
+  checkerArgs?: string[];
+  checks: Record<string, (f: Facts, c: Config) => void>;
+}
+
+const linux = (c: Config) => c.linux as Record<string, any>;
+const hostNs = (t: string) => readlinkSync(`/proc/self/ns/${t}`);
+const capMask = (names: string[]) => names.reduce((m, n) => m | (1n << BigInt(CAP_INDEX[n] ?? 0)), 0n);
+const CAP_INDEX: Record<string, number> = { CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_KILL: 5, CAP_SETGID: 6, CAP_SETUID: 7, CAP_NET_BIND_SERVICE: 10, CAP_NET_RAW: 13, CAP_SYS_ADMIN: 21, CAP_AUDIT_WRITE: 29 };
+const hex = (m: bigint) => m.toString(16).padStart(16, '0');
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'process and identity',
+    edit: (c) => {
+      c.hostname = 'conformance-host';
+      c.domainname = 'conformance.test';
+      c.process.cwd = '/work/here';
+      c.process.env = ['PATH=/bin', 'ALPHA=1', 'BETA=two words'];
+      c.process.user = { uid: 1000, gid: 1000, additionalGids: [5, 1000, 2000], umask: 0o027 } as any;
+      const caps = ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+      c.process.capabilities = { bounding: [...caps, 'CAP_SETUID'], effective: caps, permitted: caps, inheritable: caps, ambient: ['CAP_KILL'] } as any;
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }, { type: 'RLIMIT_CORE', soft: 0, hard: 4096 }];
+      c.process.noNewPrivileges = true;
+      (c.process as Record<string, unknown>).oomScoreAdj = 123;
+    },
+    checks: {
+      'process.args': (f) => assert.equal(f.args[0], '/bin/tsrun-check'),
+      'process.cwd': (f) => assert.equal(f.cwd, '/work/here'),
+      'process.env': (f) => {
+        for (const e of ['PATH=/bin', 'ALPHA=1', 'BETA=two words']) assert.ok(f.env.includes(e), e);
+      },
+      'process.user.uid': (f) => assert.deepEqual([f.uid, f.euid], [1000, 1000]),
+      'process.user.gid': (f) => assert.deepEqual([f.gid, f.egid], [1000, 1000]),
+      'process.user.additionalGids': (f) => assert.deepEqual([...f.groups].sort((a, b) => a - b), [5, 1000, 2000]),
+      'process.user.umask': (f) => assert.equal(statusField(f, 'Umask'), '0027'),
+      'process.capabilities.bounding': (f) => assert.equal(statusField(f, 'CapBnd'), hex(capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETUID']))),
+      'process.capabilities.effective': (f) => assert.equal(statusField(f, 'CapEff'), hex(capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE']))),
+      'process.capabilities.permitted': (f) => assert.equal(statusField(f, 'CapPrm'), hex(capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE']))),
+      'process.capabilities.inheritable': (f) => assert.equal(statusField(f, 'CapInh'), hex(capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE']))),
+      'process.capabilities.ambient': (f) => assert.equal(statusField(f, 'CapAmb'), hex(capMask(['CAP_KILL']))),
+      'process.rlimits': (f) => {
+        assert.deepEqual(f.rlimits['7'], [321, 654]);
+        assert.deepEqual(f.rlimits['4'], [0, 4096]);
+      },
+      'process.noNewPrivileges': (f) => assert.equal(statusField(f, 'NoNewPrivs'), '1'),
+      'process.oomScoreAdj': (f) => assert.equal(f.oomScoreAdj.trim(), '123'),
+      'hostname': (f) => assert.equal(f.hostname, 'conformance-host'),
+      'domainname': (f) => assert.equal(f.domainname, 'conformance.test'),
+    },
+  },
+  {
+    name: 'namespaces, rootfs and mounts',
+    edit: (c) => {
+      c.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=711'] } as any);
+      linux(c).rootfsPropagation = 'slave';
+    },
+    checkerArgs: ['--probe', '/', '--stat', '/scratch'],
+    checks: {
+      'linux.namespaces.new': (f) => {
+        for (const [type, nsName] of [['pid', 'pid'], ['network', 'net'], ['ipc', 'ipc'], ['uts', 'uts'], ['mount', 'mnt'], ['cgroup', 'cgroup']] as const)
+          assert.notEqual(f.ns[nsName], hostNs(nsName), `${type} namespace is new`);
+      },
+      'linux.namespaces.absent-shares-host': (f) => {
+        assert.equal(f.ns.user, hostNs('user'), 'no user namespace asked: the host one');
+        assert.equal(f.ns.time, hostNs('time'), 'no time namespace asked: the host one');
+      },
+      'pid.one': (f) => assert.equal(f.pid, 1),
+      'root.path': (f) => assert.equal(mounts(f)[0]!.mountpoint, '/'),
+      'root.readonly': (f) => {
+        assert.ok(mounts(f)[0]!.options.includes('ro'), 'the rootfs mount is ro');
+        assert.equal(f.probe['/']!.writable, false);
+        assert.equal(f.probe['/']!.writeErrno, 30, 'EROFS');
+      },
+      'mounts.order-and-destination': (f) => {
+        const points = mounts(f).map((m) => m.mountpoint);
+        const order = ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup', '/scratch'];
+        const idx = order.map((p) => points.indexOf(p));
+        assert.ok(idx.every((i) => i >= 0), `all mounted: ${order.filter((_, k) => idx[k]! < 0)}`);
+        assert.deepEqual([...idx].sort((a, b) => a - b), idx, 'in config order');
+      },
+      'mounts.options': (f) => {
+        const m = mountAt(f, '/scratch')!;
+        assert.equal(m.fstype, 'tmpfs');
+        for (const o of ['nosuid', 'nodev', 'noexec']) assert.ok(m.options.includes(o), o);
+        assert.ok(m.superOptions.includes('size=1024k') && m.superOptions.includes('mode=711'));
+        assert.equal(f.stat['/scratch']!.mode, 0o711);
+      },
+      'linux.rootfsPropagation': (f) => assert.ok(mounts(f)[0]!.optional.some((o) => o.startsWith('master:')), 'slave: the root mount has a master'),
+    },
+  },
+  {
+    name: 'devices, masked and read-only paths, sysctl',
+    edit: (c) => {
+      linux(c).devices = [{ path: '/dev/conformance-fuse', type: 'c', major: 10, minor: 229, fileMode: 0o620, uid: 7, gid: 8 }, { path: '/dev/conformance-fifo', type: 'p', fileMode: 0o600 }];
+      linux(c).maskedPaths = ['/proc/kcore', '/sys/firmware', '/proc/does-not-exist'];
+      linux(c).readonlyPaths = ['/proc/sys', '/proc/sysrq-trigger'];
+      linux(c).sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '4096' };
+    },
+    checkerArgs: [
+      ...['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/conformance-fuse', '/dev/conformance-fifo', '/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/ptmx'].flatMap((p) => ['--stat', p]),
+      '--probe', '/proc/kcore', '--probe', '/sys/firmware', '--probe', '/proc/sys/kernel/ns_last_pid', '--probe', '/dev/null',
+      '--sysctl', 'net.ipv4.ip_forward', '--sysctl', 'kernel.msgmax',
+    ],
+    checks: {
+      'linux.devices': (f) => {
+        assert.deepEqual(f.stat['/dev/conformance-fuse'], { type: 'c', major: 10, minor: 229, mode: 0o620, uid: 7, gid: 8 });
+        assert.equal(f.stat['/dev/conformance-fifo']!.type, 'p');
+      },
+      'default-devices': (f) => {
+        for (const [p, ma, mi] of [['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0]] as const)
+          assert.deepEqual(f.stat[p], { type: 'c', major: ma, minor: mi, mode: 0o666, uid: 0, gid: 0 }, p);
+        assert.equal(f.stat['/dev/ptmx']!.target, 'pts/ptmx');
+        assert.equal(f.probe['/dev/null']!.writable, true);
+      },
+      'dev-symlinks': (f) => {
+        assert.equal(f.stat['/dev/fd']!.target, '/proc/self/fd');
+        assert.equal(f.stat['/dev/stdin']!.target, '/proc/self/fd/0');
+        assert.equal(f.stat['/dev/stdout']!.target, '/proc/self/fd/1');
+        assert.equal(f.stat['/dev/stderr']!.target, '/proc/self/fd/2');
+      },
+      'linux.maskedPaths': (f) => {
+        assert.equal(f.probe['/proc/kcore']!.bytes, 0, 'a masked file reads empty');
+        assert.equal(f.probe['/sys/firmware']!.entries, 0, 'a masked directory is empty');
+        assert.equal(f.probe['/sys/firmware']!.writable, false);
+      },
+      'linux.readonlyPaths': (f) => {
+        assert.equal(f.probe['/proc/sys/kernel/ns_last_pid']!.writable, false);
+        assert.equal(f.probe['/proc/sys/kernel/ns_last_pid']!.writeErrno, 30, 'EROFS');
+        assert.ok(mountAt(f, '/proc/sys')!.options.includes('ro'));
+      },
+      'linux.sysctl': (f) => assert.deepEqual(f.sysctl, { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '4096' }),
+    },
+  },
+  {
+    name: 'user namespace mappings',
+    edit: (c) => {
+      linux(c).namespaces.push({ type: 'user' });
+      linux(c).uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      linux(c).gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.mounts = c.mounts.filter((m: { type?: string }) => m.type !== 'cgroup' && m.type !== 'sysfs');
+      delete linux(c).resources;
+    },
+    checks: {
+      'linux.uidMappings': (f) => assert.deepEqual(f.uidMap!.trim().split(/\s+/).map(Number), [0, 200000, 65536]),
+      'linux.gidMappings': (f) => assert.deepEqual(f.gidMap!.trim().split(/\s+/).map(Number), [0, 200000, 65536]),
+      'linux.namespaces.user': (f) => assert.notEqual(f.ns.user, hostNs('user')),
+    },
+  },
+  {
+    name: 'cgroups',
+    edit: (c) => {
+      linux(c).resources = { ...linux(c).resources, pids: { limit: 77 }, memory: { limit: 96 * 1024 * 1024 } };
+    },
+    checkerArgs: ['--file', '/sys/fs/cgroup/pids/pids.max', '--file', '/sys/fs/cgroup/memory/memory.limit_in_bytes'],
+    checks: {
+      'linux.cgroupsPath': (f) => assert.match(f.cgroup, /:pids:\/\n/, 'in its own cgroup namespace the container is at its cgroup root'),
+      'linux.resources.pids': (f) => assert.equal(f.files['/sys/fs/cgroup/pids/pids.max']?.trim(), '77'),
+      'linux.resources.memory': (f) => assert.equal(f.files['/sys/fs/cgroup/memory/memory.limit_in_bytes']?.trim(), String(96 * 1024 * 1024)),
+    },
+  },
+  {
+    name: 'time namespace',
+    edit: (c) => {
+      linux(c).namespaces.push({ type: 'time' });
+      linux(c).timeOffsets = { boottime: { secs: 1000000, nanosecs: 0 }, monotonic: { secs: 2000000, nanosecs: 0 } };
+    },
+    checkerArgs: ['--file', '/proc/uptime'],
+    checks: {
+      'linux.timeOffsets': (f) => assert.ok(Number(f.files['/proc/uptime']!.split(' ')[0]) > 1000000),
+      'linux.namespaces.time': (f) => assert.notEqual(f.ns.time, hostNs('time')),
+    },
+  },
+];
