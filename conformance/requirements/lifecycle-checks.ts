@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestRoot } from '../../runtime/test/harness.ts';
 
@@ -121,5 +121,99 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.ok(!root.leftoverState().includes(id), 'state removed');
     assert.ok(!root.leftoverCgroups().some((d) => d.endsWith(`/${id}`)), 'cgroups removed');
     assert.notEqual(root.tsrun(['state', id]).status, 0, 'no longer known');
+  },
+
+  'state.missing-id-error': (root) => assert.notEqual(root.tsrun(['state']).status, 0),
+  'start.missing-id-error': (root) => assert.notEqual(root.tsrun(['start']).status, 0),
+  'kill.missing-id-error': (root) => assert.notEqual(root.tsrun(['kill']).status, 0),
+  'delete.missing-id-error': (root) => assert.notEqual(root.tsrun(['delete']).status, 0),
+  'create.invalid-id-error': (root) => {
+    const id = root.id();
+    assert.notEqual(root.tsrun(['create', '--bundle', root.bundle(id, root.config(id, ['true'])), 'bad/id']).status, 0);
+    assert.deepEqual(root.leftoverState(), []);
+  },
+  'delete.keeps-foreign-resources': async (root) => {
+    // A cgroup parent the container did not create survives its delete.
+    const id = root.id('foreign');
+    const parent = `/sys/fs/cgroup/pids/${root.cgroupParent}`;
+    mkdirSync(parent, { recursive: true });
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+    assert.ok(existsSync(parent), 'the parent cgroup it did not create is still there');
+    assert.ok(!existsSync(`${parent}/${id}`), 'its own cgroup is gone');
+  },
+  'rlimit-unknown-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    c.process.rlimits = [{ type: 'RLIMIT_NOSUCH', soft: 1, hard: 1 }];
+    assert.notEqual(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    assert.deepEqual(root.leftoverState(), []);
+  },
+  'rlimit-duplicate-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 100 }, { type: 'RLIMIT_NOFILE', soft: 200, hard: 200 }];
+    const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /RLIMIT_NOFILE is given twice/);
+  },
+  'namespace-join': async (root) => {
+    const holder = root.id('holder');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(holder, root.config(holder, ['sleep', '100'])), holder]).status, 0);
+    const pid = stateOf(root, holder).pid as number;
+    const id = root.id('joiner');
+    const shared = join(root.dir, `shared-${id}`);
+    mkdirSync(shared);
+    const c = root.config(id, ['sh', '-c', 'readlink /proc/self/ns/net /proc/self/ns/uts > /shared/ns; hostname >> /shared/ns']);
+    (c.linux as Record<string, any>).namespaces = (c.linux as Record<string, any>).namespaces.map((n: { type: string }) =>
+      n.type === 'network' || n.type === 'uts' ? { type: n.type, path: `/proc/${pid}/ns/${n.type === 'network' ? 'net' : 'uts'}` } : n);
+    delete (c as Record<string, unknown>).hostname;
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
+    const r = root.run(id, c);
+    assert.equal(r.status, 0, r.stderr);
+    const [net, uts, host] = readFileSync(join(shared, 'ns'), 'utf8').trim().split('\n');
+    assert.equal(net, readlinkSync(`/proc/${pid}/ns/net`));
+    assert.equal(uts, readlinkSync(`/proc/${pid}/ns/uts`));
+    assert.equal(host, 'tsrun', "the holder's hostname");
+    assert.equal(root.tsrun(['delete', '--force', holder]).status, 0);
+  },
+  'namespace-wrong-type-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    (c.linux as Record<string, any>).namespaces = (c.linux as Record<string, any>).namespaces.map((n: { type: string }) => (n.type === 'ipc' ? { type: 'ipc', path: '/proc/self/ns/net' } : n));
+    const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.notEqual(r.status, 0);
+    assert.deepEqual(root.leftoverState(), []);
+  },
+  'namespace-duplicate-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    (c.linux as Record<string, any>).namespaces.push({ type: 'pid' });
+    assert.notEqual(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+  },
+  'cgroups-path-absolute': (root) => {
+    const id = root.id('cgpath');
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, root.config(id, ['sleep', '100'])), id]).status, 0);
+    const pid = stateOf(root, id).pid as number;
+    for (const h of ['pids', 'memory', 'cpu', 'devices'])
+      assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:${h}(,[^:]*)?:/${root.cgroupParent}/${id}\n`), h);
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  },
+  'cgroups-path-invalid-error': (root) => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    (c.linux as Record<string, unknown>).cgroupsPath = '/../../escape';
+    assert.notEqual(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    assert.deepEqual(root.leftoverState(), []);
+  },
+  'device-cgroup-order': (root) => {
+    const id = root.id('devorder');
+    const c = root.config(id, ['sleep', '100']);
+    (c.linux as Record<string, any>).resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }];
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    const list = readFileSync(`/sys/fs/cgroup/devices/${root.cgroupParent}/${id}/devices.list`, 'utf8');
+    assert.match(list, /^c 1:3 r$/m, 'the later deny of w wins over the earlier allow of rw');
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
   },
 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Config } from '../../runtime/test/harness.ts';
 import { mountAt, mounts, statusField, type Facts } from './facts.ts';
 
@@ -177,6 +177,38 @@ export const SCENARIOS: Scenario[] = [
     checks: {
       'linux.timeOffsets': (f) => assert.ok(Number(f.files['/proc/uptime']!.split(' ')[0]) > 1000000),
       'linux.namespaces.time': (f) => assert.notEqual(f.ns.time, hostNs('time')),
+    },
+  },
+  {
+    name: 'mount options',
+    edit: (c) => {
+      c.mounts.push({ destination: 'relative-dir', type: 'tmpfs', source: 'tmpfs' } as any);
+      c.mounts.push({ destination: '/flags', type: 'tmpfs', source: 'tmpfs', options: ['defaults', 'rw', 'noatime', 'nodiratime', 'sync', 'size=1m'] } as any);
+      c.mounts.push({ destination: '/rel', type: 'tmpfs', source: 'tmpfs', options: ['relatime'] } as any);
+      c.mounts.push({ destination: '/strict', type: 'tmpfs', source: 'tmpfs', options: ['strictatime'] } as any);
+      c.mounts.push({ destination: '/bound', type: 'bind', source: '/etc', options: ['rbind', 'ro'] } as any);
+      c.mounts.push({ destination: '/shared-prop', type: 'tmpfs', source: 'tmpfs', options: ['shared'] } as any);
+      (c.process as Record<string, unknown>).consoleSize = { height: 10, width: 20 };
+      (c as Record<string, unknown>)['org.example.unknownProperty'] = { anything: true };
+      (c as Record<string, unknown>).annotations = { 'org.example.unknown.key': 'x' };
+    },
+    checkerArgs: ['--probe', '/bound'],
+    checks: {
+      'relative-destination': (f) => assert.ok(mountAt(f, '/relative-dir'), 'a relative destination is taken from /'),
+      'flags': (f) => {
+        const m = mountAt(f, '/flags')!;
+        for (const o of ['rw', 'noatime', 'nodiratime', 'sync']) assert.ok(m.options.includes(o) || m.superOptions.includes(o), `${o} in ${m.options}`);
+        assert.ok(mountAt(f, '/rel')!.options.includes('relatime'));
+      },
+      'strictatime': (f) => assert.ok(!mountAt(f, '/strict')!.options.includes('relatime') && !mountAt(f, '/strict')!.options.includes('noatime')),
+      'bind': (f) => {
+        assert.ok(mountAt(f, '/bound')!.options.includes('ro'));
+        assert.equal(f.probe['/bound']!.writable, false);
+      },
+      'propagation': (f) => assert.ok(mountAt(f, '/shared-prop')!.optional.some((o) => o.startsWith('shared:'))),
+      'console-size-ignored': (f) => assert.equal(f.args[0], '/bin/tsrun-check', 'ran with consoleSize and no terminal'),
+      'unknown-properties-ignored': (f) => assert.equal(f.args[0], '/bin/tsrun-check', 'ran with an unknown property and annotation'),
+      'oom-score-adj-unchanged': (f) => assert.equal(f.oomScoreAdj.trim(), readFileSync('/proc/self/oom_score_adj', 'utf8').trim()),
     },
   },
 ];

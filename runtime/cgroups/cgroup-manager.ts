@@ -16,9 +16,14 @@ export function createCgroups(layout: CgroupLayout, cgroupsPath: string | undefi
   try {
     for (const h of layout.hierarchies) {
       const path = resolveCgroupPath(cgroupsPath, id, h);
+      if (path === h.mountpoint) throw new TsrunError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} is the root of ${h.mountpoint}; give the container a cgroup of its own`);
       placement.paths[h.mountpoint] = path;
       const made = mkdirTracked(path, h.mountpoint);
       placement.created.push(...made);
+      // An existing cgroup with processes in it belongs to something else: kill --all and delete
+      // would reach those processes.
+      if (!made.includes(path) && readFileSync(`${path}/cgroup.procs`, 'utf8').trim() !== '')
+        throw new TsrunError(`linux.cgroupsPath: cgroup ${path} already has processes in it; give the container a cgroup of its own`);
       // A new v1 cpuset cgroup starts with no cpus and no mems, and refuses tasks until they are copied down.
       if (h.controllers.includes('cpuset')) for (const dir of made) inheritCpuset(dir);
     }
@@ -77,8 +82,13 @@ export function cgroupPids(placement: CgroupPlacement): number[] {
   return [];
 }
 
-/** Removes the directories tsrun made, innermost first; processes still inside are killed first. */
+/**
+ * Removes the directories tsrun made, innermost first. The container's own cgroup is emptied
+ * (processes still inside are killed) and retried while the kernel says busy; a parent it made
+ * is removed only when nothing else uses it (a sibling container may).
+ */
 export function removeCgroups(placement: CgroupPlacement): void {
+  const own = new Set(Object.values(placement.paths));
   const dirs = [...placement.created].sort((a, b) => b.length - a.length);
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
@@ -88,6 +98,7 @@ export function removeCgroups(placement: CgroupPlacement): void {
       } catch (err) {
         const code = errnoOf(err);
         if (code === 'ENOENT') break;
+        if (!own.has(dir) && (code === 'EBUSY' || code === 'ENOTEMPTY')) break; // still in use by others
         if (code !== 'EBUSY' || attempt >= 500) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
         killAllIn(dir);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);

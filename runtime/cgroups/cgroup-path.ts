@@ -15,7 +15,7 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, h
   if (inner.split('/').includes('..')) throw new TsrunError(`linux.cgroupsPath: ${JSON.stringify(inner)} must not contain '..'`);
   const key = hierarchy.version === 2 ? '' : hierarchy.controllers.join(',');
   const base = inner.startsWith('/') ? '/' : ownCgroups.get(key) ?? '/';
-  return posix.join(hierarchy.mountpoint, base, inner);
+  return posix.join(hierarchy.mountpoint, base, inner).replace(/(.)\/+$/, '$1');
 }
 
 /** /proc/self/cgroup as a map from the controller list ('' for v2) to the path. */

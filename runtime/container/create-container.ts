@@ -1,4 +1,5 @@
-import { existsSync, fstatSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { validateRuntimeConfig } from '../../spec/validate.ts';
@@ -10,6 +11,7 @@ import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from 
 import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { buildCreatePlan } from '../plan/build-plan.ts';
+import { mountContaining } from '../plan/mount-table.ts';
 import { checkContainerId } from './container-id.ts';
 import { readProcessStat } from './process-identity.ts';
 import { EXEC_FIFO, type ContainerRecord, type StateStore } from './state-store.ts';
@@ -70,6 +72,16 @@ export function loadBundleConfig(bundleArg: string | undefined): { bundle: strin
   return { bundle, config, rootfs };
 }
 
+function firstOwnDescriptor(): number {
+  let first = Infinity;
+  for (const name of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${name}`) === 'anon_inode:[eventpoll]') first = Math.min(first, Number(name));
+    } catch { /* closed meanwhile */ }
+  }
+  return first;
+}
+
 /** Descriptors that pass into the container: systemd socket activation's, then --preserve-fds. */
 function passedFds(preserveFds: number): { fds: number[]; env: string[] } {
   const fds: number[] = [];
@@ -81,12 +93,18 @@ function passedFds(preserveFds: number): { fds: number[]; env: string[] } {
   }
   const base = 3 + fds.length;
   for (let i = 0; i < preserveFds; i++) fds.push(base + i);
+  // Only what the caller handed over may pass. Node marks every descriptor close-on-exec, its
+  // inherited ones too, so that cannot tell them apart; but Node opens its own after it starts,
+  // its epoll descriptor first, and the kernel hands out the lowest free numbers: whatever sits
+  // below the first epoll descriptor came from the caller.
+  const ownFrom = firstOwnDescriptor();
   for (const fd of fds) {
     try {
       fstatSync(fd);
     } catch {
       throw new TsrunError(`--preserve-fds: file descriptor ${fd} is not open`);
     }
+    if (fd >= ownFrom) throw new TsrunError(`--preserve-fds: file descriptor ${fd} was not passed to tsrun by its caller`);
   }
   return { fds, env };
 }
@@ -108,9 +126,47 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
+  // Saved from the start and kept current, so that a create killed half-way leaves a record
+  // that `delete --force` can clean up after (see containerStatus).
+  const record: ContainerRecord = {
+    ociVersion: config.ociVersion,
+    id,
+    pid: 0,
+    pidStartTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: '',
+    annotations: config.annotations as Record<string, string> | undefined,
+    cgroupPaths: {},
+    cgroupCreated: [],
+    creating: { pid: process.pid, startTime: readProcessStat(process.pid)?.startTime ?? 0 },
+  };
+  const cleanup = () => {
+    const pid = initPid;
+    if (pid > 0) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    if (placement) {
+      try { removeCgroups(placement); } catch (e) { opts.logger.warn(`cleanup: ${(e as Error).message}`); }
+    }
+    opts.store.remove(id);
+  };
+  // A caller that gives up (containerd's timeout, Ctrl-C) must not leave a half-made container.
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    opts.logger.error(`create ${id}: interrupted by ${signal}; cleaned up`);
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const sig of SIGNALS) process.on(sig, onSignal);
   try {
+    opts.store.save(record);
     const layout = detectCgroupLayout();
     placement = createCgroups(layout, config.linux?.cgroupsPath, id);
+    record.cgroupPaths = placement.paths;
+    record.cgroupCreated = placement.created;
+    opts.store.save(record);
     if (layout.kind === 'unified' && hasResources(config.linux?.resources))
       throw new TsrunError('linux.resources: limits on a pure cgroup v2 host are not supported by tsrun yet');
 
@@ -119,6 +175,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const plan = buildCreatePlan({
       config, rootfs, bundle,
       execFifo: join(dir, EXEC_FIFO),
+      rootfsParentMount: mountContaining(realpathSync(rootfs)),
       id,
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
@@ -142,6 +199,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
         initPid = pid;
+        record.pid = pid;
+        record.pidStartTime = readProcessStat(pid)?.startTime ?? 0;
+        opts.store.save(record);
         if (plan.uidMap !== undefined) writeIdMap(pid, 'uid_map', plan.uidMap);
         if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
         if (!selfJoin) joinCgroups(cg, pid);
@@ -152,33 +212,18 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
     // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
     if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);
-    const record: ContainerRecord = {
-      ociVersion: config.ociVersion,
-      id,
-      pid: init.pid,
-      pidStartTime: readProcessStat(init.pid)?.startTime ?? 0,
-      bundle,
-      rootfs,
-      created: new Date().toISOString(),
-      owner: '',
-      annotations: config.annotations as Record<string, string> | undefined,
-      cgroupPaths: placement.paths,
-      cgroupCreated: placement.created,
-    };
+    delete record.creating;
+    record.created = new Date().toISOString();
     opts.store.save(record);
     t('state saved');
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     return { record, init };
   } catch (err) {
-    const pid = initPid || (err as { initPid?: number }).initPid || 0;
-    if (pid > 0) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-    }
-    if (placement) {
-      try { removeCgroups(placement); } catch (e) { opts.logger.warn(`cleanup: ${(e as Error).message}`); }
-    }
-    opts.store.remove(id);
+    initPid ||= (err as { initPid?: number }).initPid ?? 0;
+    cleanup();
     throw err;
+  } finally {
+    for (const sig of SIGNALS) process.off(sig, onSignal);
   }
 }
 

@@ -19,8 +19,10 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   store.withLock(id, () => {
     const record = store.load(id);
     const status = containerStatus(store, record);
+    if (status === 'creating') throw new TsrunError(`cannot delete container ${id}: it is being created by pid ${record.creating?.pid}`);
     if (status === 'running' && !force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
-    if (status !== 'stopped') killAndWait(record);
+    // An abandoned create may have left its init waiting: it goes too.
+    if (status !== 'stopped' || (record.creating && isSameProcessAlive(record.pid, record.pidStartTime))) killAndWait(record);
     destroyContainer(store, record);
   });
 }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import { isSameProcessAlive, readProcessStat } from './process-identity.ts';
@@ -17,6 +17,8 @@ export interface ContainerRecord {
   /** cgroup directory per hierarchy mountpoint, and the directories tsrun made (removed on delete). */
   cgroupPaths: Record<string, string>;
   cgroupCreated: string[];
+  /** while create runs: the creating tsrun process (a record whose creator died was abandoned) */
+  creating?: { pid: number; startTime: number };
   /** namespace paths of the init process, for joining later. */
   namespacePaths?: Record<string, string>;
 }
@@ -110,22 +112,45 @@ export class StateStore {
           try { unlinkSync(lock); } catch { /* the directory may be gone after delete */ }
         }
       }
-      if (lockOwnerIsGone(lock)) {
-        try { unlinkSync(lock); } catch { /* someone else took it over first */ }
-        continue;
-      }
+      if (lockOwnerIsGone(lock) && takeOverStaleLock(lock)) continue;
       if (Date.now() > deadline) throw new TsrunError(`container ${id} is locked by another tsrun command`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
     }
   }
 }
 
+/** The lock's owner died, or died between creating it and writing its name (empty for long). */
 function lockOwnerIsGone(lock: string): boolean {
   try {
-    const [pid, start] = readFileSync(lock, 'utf8').split(' ').map(Number);
-    if (!pid) return false; // being written right now
-    return !isSameProcessAlive(pid, start ?? 0);
+    const text = readFileSync(lock, 'utf8');
+    if (text === '') return Date.now() - statSync(lock).mtimeMs > STALE_EMPTY_LOCK_MS;
+    const [pid, start] = text.split(' ').map(Number);
+    return !isSameProcessAlive(pid ?? 0, start ?? 0);
   } catch {
     return false;
   }
 }
+
+/**
+ * Removes a stale lock so that exactly one waiter wins it: the remover first takes a second,
+ * exclusive file and checks again under it, so a lock just retaken by someone else stays.
+ */
+function takeOverStaleLock(lock: string): boolean {
+  const guard = `${lock}.takeover`;
+  try {
+    closeSync(openSync(guard, 'wx', 0o600));
+  } catch (err) {
+    if (errnoOf(err) !== 'EEXIST') return false;
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > STALE_EMPTY_LOCK_MS) unlinkSync(guard); // its taker died
+    } catch { /* gone meanwhile */ }
+    return false;
+  }
+  try {
+    if (lockOwnerIsGone(lock)) unlinkSync(lock);
+  } catch { /* already gone */ }
+  unlinkSync(guard);
+  return true;
+}
+
+const STALE_EMPTY_LOCK_MS = 5000;

@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -649,6 +651,33 @@ static void run_op(const struct op *op)
 	}
 }
 
+/*
+ * CVE-2019-5736: while the container waits to start, /proc/<pid>/exe names this binary, and a
+ * process in the container could open it and write to it once the user's program has replaced
+ * us. So tsrun-init first re-executes itself from a sealed, unwritable memfd copy.
+ */
+static void run_from_sealed_copy(char **argv)
+{
+	extern char **environ;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0) fail("open /proc/self/exe");
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_WRITE)) { close(self); return; } /* this is the copy */
+	int copy = memfd_create("tsrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0) fail("memfd_create");
+	struct stat st;
+	if (fstat(self, &st) < 0) fail("stat /proc/self/exe");
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(copy, self, NULL, (size_t)(st.st_size - done));
+		if (n <= 0) fail("copying tsrun-init to a memfd");
+		done += n;
+	}
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) fail("sealing the memfd");
+	close(self);
+	fexecve(copy, argv, environ);
+	fail("fexecve of the sealed copy");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -656,6 +685,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sync_fd = atoi(argv[1]);
+	run_from_sealed_copy(argv);
 	if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0) { sync_fd = -1; fail("sync fd %s", argv[1]); }
 	sigset_t all;
 	sigemptyset(&all);

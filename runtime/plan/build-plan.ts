@@ -12,6 +12,8 @@ export interface PlanInput extends MountContext {
   config: RuntimeConfig;
   rootfs: string;
   execFifo: string;
+  /** the mount the rootfs sits on (or is), made private before pivot_root */
+  rootfsParentMount: string;
   id: string;
   noPivot: boolean;
   noNewKeyring: boolean;
@@ -128,9 +130,11 @@ function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): P
   const propName = config.linux?.rootfsPropagation;
   const requested = propName ? PROPAGATION_OPTIONS[propName] : undefined;
   if (propName && requested === undefined) throw new TsrunError(`linux.rootfsPropagation: unknown propagation ${JSON.stringify(propName)}`);
-  // pivot_root refuses a shared parent: start from slave (or what was asked, when not shared), make it shared after.
+  // As runc: / takes the asked propagation (default rslave, so the host's mounts still reach the
+  // container but none leak back); pivot_root then needs the rootfs's own parent mount private.
   const shared = requested !== undefined && (requested & MS.SHARED) !== 0;
-  ops.push(host('', '/', MS.REC | (requested !== undefined && !shared ? requested & ~MS.REC : MS.SLAVE)));
+  ops.push(host('', '/', requested ?? MS.REC | MS.SLAVE));
+  ops.push(host('', input.rootfsParentMount, MS.PRIVATE));
   ops.push(host(rootfs, rootfs, MS.BIND | MS.REC));
   ops.push({ op: Op.OPEN_ROOT, args: [rootfs] });
   ops.push(...mountOps(config.mounts, { ...input, newCgroupNs }));
@@ -139,6 +143,8 @@ function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): P
   if (config.process?.cwd) ops.push({ op: Op.MKDIR, args: [config.process.cwd, 0o755] });
   ops.push({ op: input.noPivot ? Op.CHROOT : Op.PIVOT_ROOT, args: [rootfs] });
   if (config.root?.readonly) ops.push(host('', '/', MS.BIND | MS.REMOUNT | MS.RDONLY));
+  // The rootfs came from a private parent (pivot_root's rule), so 'shared' is given to it afterwards;
+  // bind mounts made above while / was shared stay peers of the host's, as Bidirectional mounts need.
   if (shared) ops.push(host('', '/', MS.REC | MS.SHARED));
   return ops;
 }

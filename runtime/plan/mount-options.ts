@@ -28,6 +28,7 @@ const FLAG_OPTIONS: Record<string, [number, boolean]> = {
   remount: [MS.REMOUNT, false],
   ro: [MS.RDONLY, false], rw: [MS.RDONLY, true],
   suid: [MS.NOSUID, true], nosuid: [MS.NOSUID, false],
+  symfollow: [MS.NOSYMFOLLOW, true], nosymfollow: [MS.NOSYMFOLLOW, false],
 };
 
 export const PROPAGATION_OPTIONS: Record<string, number> = {
