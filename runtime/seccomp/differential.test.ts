@@ -294,6 +294,23 @@ const WITH_X86: LinuxSeccomp = {
   ],
 };
 
+/** Rules that can match the same call with different actions: libseccomp's order decides, not the profile's. */
+const OVERLAPPING: LinuxSeccomp = {
+  defaultAction: 'SCMP_ACT_ERRNO',
+  architectures: X86_FAMILY,
+  syscalls: [
+    { names: ['getpid'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+    { names: ['getpid'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 2, op: 'SCMP_CMP_EQ' }] },
+    { names: ['getppid'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 5, op: 'SCMP_CMP_GT' }] },
+    { names: ['getppid'], action: 'SCMP_ACT_ERRNO', errnoRet: 6, args: [{ index: 0, value: 7, op: 'SCMP_CMP_EQ' }] },
+    { names: ['getppid'], action: 'SCMP_ACT_LOG', args: [{ index: 0, value: 100, op: 'SCMP_CMP_LT' }] },
+    { names: ['getppid'], action: 'SCMP_ACT_TRAP', args: [{ index: 0, value: 50, op: 'SCMP_CMP_LT' }] },
+    { names: ['gettid'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, value: 2 ** 33, op: 'SCMP_CMP_GE' }] },
+    { names: ['gettid'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, value: 2 ** 34, op: 'SCMP_CMP_GE' }] }, // LOG here: libseccomp refuses (EEXIST)
+    { names: ['gettid'], action: 'SCMP_ACT_TRAP', args: [{ index: 1, value: 0xff, valueTwo: 3, op: 'SCMP_CMP_MASKED_EQ' }] },
+  ],
+};
+
 // ---- tests ----------------------------------------------------------------------------
 
 describe('seccomp compiler vs libseccomp (same verdict for every input)', { skip }, () => {
@@ -338,6 +355,7 @@ describe('seccomp compiler vs libseccomp (same verdict for every input)', { skip
     ['x86_64 only (no architectures listed)', X86_64_ONLY],
     ['x86_64 + x32', WITH_X32],
     ['x86 + x86_64, listed twice, 64-bit value on a 32-bit ABI', WITH_X86],
+    ['overlapping rules with different actions (libseccomp order)', OVERLAPPING],
   ] as const) {
     test(name, (t) => {
       const { profile, dropped } = comparable(p);

@@ -102,7 +102,7 @@ interface Entry {
   arch: ArchDef;
   /** Set by the first rule without (effective) conditions; it then decides alone. */
   unconditional?: number;
-  /** Conditional rules, in profile order: the first whose conditions all hold decides. */
+  /** Conditional rules, in libseccomp's order (insertRule): the first whose conditions all hold decides. */
   rules: { action: number; conds: Cond[] }[];
 }
 
@@ -336,8 +336,62 @@ function addRule(section: Section, arch: ArchDef, rule: Rule): void {
     if (eff.length === 0) {
       entry.unconditional = rule.action;
       entry.rules = [];
-    } else entry.rules.push({ action: rule.action, conds: eff });
+    } else insertRule(entry, arch, { action: rule.action, conds: eff });
   }
+}
+
+const OP_PRIORITY: Readonly<Record<Op, number>> = {
+  SCMP_CMP_MASKED_EQ: 3, SCMP_CMP_EQ: 3, SCMP_CMP_NE: 3, SCMP_CMP_LE: 2, SCMP_CMP_LT: 2, SCMP_CMP_GE: 1, SCMP_CMP_GT: 1,
+};
+
+/**
+ * Where a conditional rule goes among the syscall's others. libseccomp does
+ * not keep profile order: it files each rule's first test (the lowest
+ * argument index; on 64-bit ABIs its high word) into a level sorted by
+ * argument index (higher first), then operator (EQ/NE/MASKED_EQ before
+ * LT/LE before GT/GE), then value (larger first; for LT/LE smaller first),
+ * a new rule going after the ones it ties with, and evaluates that level in
+ * order. When rules with different actions can match the same call, the
+ * earlier one in that order decides; we reproduce the order of the first
+ * tests (see README.md for what remains different).
+ */
+function insertRule(entry: Entry, arch: ArchDef, rule: { action: number; conds: Cond[] }): void {
+  interface Node { arg: number; op: Op; nodeOp: string; datum: number; mask: number }
+  // The nodes libseccomp builds for a rule, in chain order (db.c _db_rule_gen_64/_32).
+  const nodes = (r: { conds: Cond[] }): Node[] => {
+    const out: Node[] = [];
+    for (const c of [...r.conds].sort((a, b) => a.index - b.index)) {
+      const cmpOp = c.op === 'SCMP_CMP_MASKED_EQ' ? 'MASKED_EQ' : c.op === 'SCMP_CMP_EQ' || c.op === 'SCMP_CMP_NE' ? 'EQ' : 'GT';
+      const lo = Number(c.datum & U32_MAX);
+      const mlo = Number(c.mask & U32_MAX);
+      if (arch.bits === 64) {
+        out.push({ arg: c.index * 2 + 1, op: c.op, nodeOp: cmpOp, datum: Number(c.datum >> 32n), mask: Number(c.mask >> 32n) });
+        const loOp = c.op === 'SCMP_CMP_GT' || c.op === 'SCMP_CMP_LE' ? 'GT' : c.op === 'SCMP_CMP_GE' || c.op === 'SCMP_CMP_LT' ? 'GE' : cmpOp;
+        out.push({ arg: c.index * 2, op: c.op, nodeOp: loOp, datum: lo, mask: mlo });
+      } else {
+        out.push({ arg: c.index * 2, op: c.op, nodeOp: c.op, datum: lo, mask: mlo });
+      }
+    }
+    return out;
+  };
+  const eq = (a: Node, b: Node) => a.arg === b.arg && a.nodeOp === b.nodeOp && a.datum === b.datum && a.mask === b.mask;
+  const lt = (a: Node, b: Node): boolean => {
+    if (a.arg !== b.arg) return a.arg < b.arg;
+    if (OP_PRIORITY[a.op] !== OP_PRIORITY[b.op]) return OP_PRIORITY[a.op] < OP_PRIORITY[b.op];
+    return a.op === 'SCMP_CMP_LT' || a.op === 'SCMP_CMP_LE' ? a.datum > b.datum : a.datum < b.datum;
+  };
+  /** Whether `existing` sorts below `added`, i.e. `added` goes before it. */
+  const before = (existing: Node[], added: Node[]): boolean => {
+    for (let i = 0; i < Math.min(existing.length, added.length); i++) {
+      if (eq(existing[i]!, added[i]!)) continue;
+      return lt(existing[i]!, added[i]!);
+    }
+    return false;
+  };
+  const mine = nodes(rule);
+  const at = entry.rules.findIndex((r) => before(nodes(r), mine));
+  if (at < 0) entry.rules.push(rule);
+  else entry.rules.splice(at, 0, rule);
 }
 
 // ---- code generation ---------------------------------------------------------------
