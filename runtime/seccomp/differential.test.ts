@@ -335,7 +335,7 @@ describe('seccomp compiler vs libseccomp (same verdict for every input)', { skip
           Array.from({ length: 600 }, (_, nr) => runBpf(full, { arch, nr: 0x40000000 + nr }).steps))),
     );
     t.diagnostic(
-      `docker profile: ours ${full.length} instructions (max depth ${maxDepth(full)}, max dispatch steps with zero args ${dispatch}); ` +
+      `docker profile: ours ${full.length} instructions (max depth ${maxDepth(full)}, max steps over syscall numbers with zero args ${dispatch}); ` +
         `libseccomp ${theirs.length} instructions (max depth ${maxDepth(theirs)}); ${checked} inputs compared`,
     );
     console.log(`# seccomp docker profile: ${full.length} instructions, max depth ${maxDepth(full)}, dispatch <= ${dispatch} steps; libseccomp: ${theirs.length} instructions, max depth ${maxDepth(theirs)}`);
