@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(busybox-static gcc make libc6-dev file)
+# libseccomp-dev: only for the differential test of our seccomp compiler against libseccomp.
+packages=(busybox-static gcc make libc6-dev file libseccomp-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

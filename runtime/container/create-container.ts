@@ -175,6 +175,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const plan = buildCreatePlan({
       config, rootfs, bundle,
       execFifo: join(dir, EXEC_FIFO),
+      configPath: join(bundle, 'config.json'),
       rootfsParentMount: mountContaining(realpathSync(rootfs)),
       id,
       noPivot: opts.noPivot,

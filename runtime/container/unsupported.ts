@@ -21,7 +21,9 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
     if (Array.isArray(list) && list.length > 0) refuse(`hooks.${kind}`, 'hooks are not supported by tsrun yet');
   }
   const l = config.linux;
-  if (l?.seccomp) refuse('linux.seccomp', 'seccomp filters are not supported by tsrun yet; the container would run unconfined');
+  // The filter itself is compiled (runtime/seccomp); handing a notify fd to a listener is not done yet.
+  if (l?.seccomp?.listenerPath || (l?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY'))
+    refuse('linux.seccomp', 'SCMP_ACT_NOTIFY (a seccomp listener) is not supported by tsrun yet');
   if (l?.mountLabel) refuse('linux.mountLabel', 'SELinux is not enabled on this host');
   if (l?.intelRdt) refuse('linux.intelRdt', 'Intel RDT is not supported by tsrun');
   if (l?.memoryPolicy) refuse('linux.memoryPolicy', 'not supported by tsrun yet');

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { MountMkdir, MountWhere, Op, type PlanOp } from '../native/plan-ops.ts';
+import { compileSeccomp } from '../seccomp/index.ts';
 import { deviceOps } from './devices.ts';
 import { CLONE_NEWCGROUP, CLONE_NEWTIME, MS } from './linux-constants.ts';
 import { PROPAGATION_OPTIONS } from './mount-options.ts';
@@ -12,6 +13,8 @@ export interface PlanInput extends MountContext {
   config: RuntimeConfig;
   rootfs: string;
   execFifo: string;
+  /** where the config came from, for error messages */
+  configPath: string;
   /** the mount the rootfs sits on (or is), made private before pivot_root */
   rootfsParentMount: string;
   id: string;
@@ -99,6 +102,13 @@ export function buildCreatePlan(input: PlanInput): Plan {
   if (!input.noNewKeyring) ops.push({ op: Op.JOIN_SESSION_KEYRING, args: [input.id] });
   ops.push(...personalityOps(linux?.personality));
   ops.push(...rlimitOps(proc));
+  // seccomp as runc places it: with no_new_privs as close to exec as it can go (after the exec
+  // fifo), so the fewest set-up syscalls must be allowed; without, before the capabilities are
+  // dropped, since installing a filter then needs CAP_SYS_ADMIN.
+  const seccomp = linux?.seccomp ? compileSeccomp(linux.seccomp, input.configPath) : undefined;
+  const seccompOp: PlanOp[] = seccomp ? [{ op: Op.SECCOMP, args: [seccomp.program, seccomp.flags] }] : [];
+  if (seccomp) input.debug(`seccomp: ${seccomp.instructions} BPF instructions`);
+  if (!proc.noNewPrivileges) ops.push(...seccompOp);
   ops.push(identityOp(proc, input.warn, input.debug));
   ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });
   ops.push({ op: Op.CHDIR, args: [proc.cwd] });
@@ -109,6 +119,7 @@ export function buildCreatePlan(input: PlanInput): Plan {
   if (proc.noNewPrivileges) ops.push({ op: Op.NO_NEW_PRIVS, args: [] });
   ops.push({ op: Op.READY, args: [] });
   ops.push({ op: Op.WAIT_EXEC_FIFO, args: [] });
+  if (proc.noNewPrivileges) ops.push(...seccompOp);
   ops.push({ op: Op.EXEC, args: [args.length, ...args, ...env] });
 
   const plan: Plan = { ops };

@@ -152,9 +152,11 @@ describe('lifecycle (runtime-spec runtime.md, runc semantics)', () => {
     assert.equal(v.status, 0);
     assert.match(v.stdout, /^tsrun version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.\d+\.\d+\n$/);
     const f = root.tsrun(['features']);
-    const features = validateFeatures(JSON.parse(f.stdout), 'features') as { linux: { namespaces: string[]; seccomp: { enabled: boolean } } };
+    const features = validateFeatures(JSON.parse(f.stdout), 'features') as { hooks: string[]; linux: { namespaces: string[]; seccomp: { enabled: boolean; actions: string[] } } };
     assert.ok(features.linux.namespaces.includes('time'));
-    assert.equal(features.linux.seccomp.enabled, false, 'features does not claim seccomp before it exists');
+    assert.equal(features.linux.seccomp.enabled, true);
+    assert.ok(!features.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'no listener support is claimed');
+    assert.deepEqual(features.hooks, [], 'hooks are refused, so none is claimed');
     assert.equal(root.tsrun(['spec', '--bundle', root.dir]).status, 0);
     validateRuntimeConfig(JSON.parse(readFileSync(join(root.dir, 'config.json'), 'utf8')), 'config.json');
     const twice = root.tsrun(['spec', '--bundle', root.dir]);
