@@ -69,7 +69,7 @@ export const COVERAGE: Record<string, string[]> = {
   'config.linux-mount-options.37': ['mount options/bind'],
   'config.linux-mount-options.48': ['mount options/flags'],
   'config.linux-mount-options.49': ['mount options/propagation'],
-  'config.linux-mount-options.51': ['namespaces, rootfs and mounts/linux.rootfsPropagation'],
+  'config.linux-mount-options.22': ['namespaces, rootfs and mounts/linux.rootfsPropagation'],
   'config.linux-mount-options.52': ['mount options/strictatime'],
   'config.linux-mount-options.55': ['mount options/flags'],
   'config.linux-mount-options.72': ['namespaces, rootfs and mounts/mounts.options'],

@@ -165,7 +165,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     const id = root.id('joiner');
     const shared = join(root.dir, `shared-${id}`);
     mkdirSync(shared);
-    const c = root.config(id, ['sh', '-c', 'readlink /proc/self/ns/net /proc/self/ns/uts > /shared/ns; hostname >> /shared/ns']);
+    const c = root.config(id, ['sh', '-c', 'readlink /proc/self/ns/net > /shared/ns; readlink /proc/self/ns/uts >> /shared/ns; hostname >> /shared/ns']);
     (c.linux as Record<string, any>).namespaces = (c.linux as Record<string, any>).namespaces.map((n: { type: string }) =>
       n.type === 'network' || n.type === 'uts' ? { type: n.type, path: `/proc/${pid}/ns/${n.type === 'network' ? 'net' : 'uts'}` } : n);
     delete (c as Record<string, unknown>).hostname;
@@ -210,10 +210,10 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
   'device-cgroup-order': (root) => {
     const id = root.id('devorder');
     const c = root.config(id, ['sleep', '100']);
-    (c.linux as Record<string, any>).resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }];
+    (c.linux as Record<string, any>).resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 99, minor: 1, access: 'rw' }, { allow: false, type: 'c', major: 99, minor: 1, access: 'w' }];
     assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
     const list = readFileSync(`/sys/fs/cgroup/devices/${root.cgroupParent}/${id}/devices.list`, 'utf8');
-    assert.match(list, /^c 1:3 r$/m, 'the later deny of w wins over the earlier allow of rw');
+    assert.match(list, /^c 99:1 r$/m, 'the later deny of w wins over the earlier allow of rw');
     assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
   },
 };

@@ -61,7 +61,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'namespaces, rootfs and mounts',
     edit: (c) => {
       c.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=711'] } as any);
-      linux(c).rootfsPropagation = 'slave';
+      linux(c).rootfsPropagation = 'private';
     },
     checkerArgs: ['--probe', '/', '--stat', '/scratch'],
     checks: {
@@ -94,7 +94,7 @@ export const SCENARIOS: Scenario[] = [
         assert.ok(m.superOptions.includes('size=1024k') && m.superOptions.includes('mode=711'));
         assert.equal(f.stat['/scratch']!.mode, 0o711);
       },
-      'linux.rootfsPropagation': (f) => assert.ok(mounts(f)[0]!.optional.some((o) => o.startsWith('master:')), 'slave: the root mount has a master'),
+      'linux.rootfsPropagation': (f) => assert.ok(!mounts(f)[0]!.optional.some((o) => /^(shared|master):/.test(o)), `private: the root mount has no peers (${mounts(f)[0]!.optional})`),
     },
   },
   {

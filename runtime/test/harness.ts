@@ -53,6 +53,7 @@ export class TestRoot {
 
   constructor(name: string) {
     this.dir = mkdtempSync(join(tmpdir(), `tsrun-test-${name}-`));
+    chmodSync(this.dir, 0o755); // a container in a user namespace (mapped root) must reach its rootfs
     this.state = join(this.dir, 'state');
     this.cgroupParent = `tsrun-test-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   }
