@@ -5,14 +5,14 @@ import { CAPABILITIES, NAMESPACE_FLAGS } from '../plan/linux-constants.ts';
 import { RUNTIME_SPEC_VERSION } from '../../spec/version.ts';
 
 /**
- * runtime-spec features.md: only what this build really applies. Hooks, seccomp listeners,
+ * runtime-spec features.md: only what this build really applies. In-container hooks, seccomp listeners,
  * AppArmor, SELinux, Intel RDT and idmapped mounts are refused at create, so they are absent or disabled here.
  */
 const features: CommandFn = () => {
   const doc = {
     ociVersionMin: '1.0.0',
     ociVersionMax: RUNTIME_SPEC_VERSION,
-    hooks: [] as string[],
+    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
     mountOptions: [...KNOWN_MOUNT_OPTIONS].sort(),
     linux: {
       namespaces: Object.keys(NAMESPACE_FLAGS),

@@ -36,7 +36,7 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
   const status = await init.exited;
   t('exited');
   for (const sig of FORWARDED) process.off(sig, forward);
-  if (values.keep !== true) deleteContainer(store, id, true);
+  if (values.keep !== true) deleteContainer(store, id, true, (m) => ctx.logger.warn(m));
   t('deleted');
   return status;
 };

@@ -9,6 +9,7 @@ import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
 import { ownCgroupDirs } from '../cgroups/cgroup-path.ts';
 import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from '../cgroups/cgroup-manager.ts';
 import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
+import { runHooks } from '../hooks/run-hooks.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { buildCreatePlan } from '../plan/build-plan.ts';
 import { mountContaining } from '../plan/mount-table.ts';
@@ -141,6 +142,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     cgroupPaths: {},
     cgroupCreated: [],
     creating: { pid: process.pid, startTime: readProcessStat(process.pid)?.startTime ?? 0 },
+    ...(config.hooks?.poststart?.length || config.hooks?.poststop?.length
+      ? { hooks: { poststart: config.hooks.poststart, poststop: config.hooks.poststop } }
+      : {}),
   };
   const cleanup = () => {
     const pid = initPid;
@@ -177,6 +181,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       execFifo: join(dir, EXEC_FIFO),
       configPath: join(bundle, 'config.json'),
       rootfsParentMount: mountContaining(realpathSync(rootfs)),
+      hooksBeforePivot: (config.hooks?.prestart?.length ?? 0) + (config.hooks?.createRuntime?.length ?? 0) > 0,
       id,
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
@@ -206,6 +211,10 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
         if (plan.uidMap !== undefined) writeIdMap(pid, 'uid_map', plan.uidMap);
         if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
         if (!selfJoin) joinCgroups(cg, pid);
+        // In the runtime's namespaces, once the container's exist and before its pivot_root.
+        const hookState = { ociVersion: config.ociVersion, id, status: 'creating', pid, bundle, annotations: record.annotations };
+        runHooks('prestart', config.hooks?.prestart, hookState);
+        runHooks('createRuntime', config.hooks?.createRuntime, hookState);
       },
     });
     initPid = init.pid;

@@ -1,4 +1,6 @@
 import { TsrunError } from '../cli/errors.ts';
+import { runHooks } from '../hooks/run-hooks.ts';
+import { hookState } from './runtime-state.ts';
 import { removeCgroups } from '../cgroups/cgroup-manager.ts';
 import { containerStatus } from './container-status.ts';
 import { signalContainer } from './kill-container.ts';
@@ -11,7 +13,7 @@ const SIGKILL = 9;
  * delete: a stopped or created container is removed; a running one only with --force (killed
  * first). --force of an unknown id succeeds: containerd's runc shim deletes twice.
  */
-export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+export function deleteContainer(store: StateStore, id: string, force: boolean, warn?: (msg: string) => void): void {
   if (!store.exists(id)) {
     if (force) return;
     throw new TsrunError(`container does not exist: ${id}`);
@@ -23,14 +25,25 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     if (status === 'running' && !force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
     // An abandoned create may have left its init waiting: it goes too.
     if (status !== 'stopped' || (record.creating && isSameProcessAlive(record.pid, record.pidStartTime))) killAndWait(record);
-    destroyContainer(store, record);
+    destroyContainer(store, record, warn);
   });
 }
 
-/** Removes everything create made: remaining processes, cgroups, the state directory. */
-export function destroyContainer(store: StateStore, record: ContainerRecord): void {
+/**
+ * Removes everything create made: cgroups and the state directory; then the poststop hooks run,
+ * whose failures are warnings only (runtime.md lifecycle step 13).
+ */
+export function destroyContainer(store: StateStore, record: ContainerRecord, warn: (msg: string) => void = () => undefined): void {
   removeCgroups({ paths: record.cgroupPaths, created: record.cgroupCreated });
   store.remove(record.id);
+  // Each on its own: a failing poststop hook is a warning and the rest still run (lifecycle step 13).
+  for (const [i, hook] of (record.hooks?.poststop ?? []).entries()) {
+    try {
+      runHooks('poststop', [hook], hookState(record), i);
+    } catch (err) {
+      warn((err as Error).message);
+    }
+  }
 }
 
 function killAndWait(record: ContainerRecord): void {

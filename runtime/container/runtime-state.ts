@@ -16,3 +16,15 @@ export function runtimeState(store: StateStore, record: ContainerRecord) {
     ...(record.annotations && Object.keys(record.annotations).length > 0 ? { annotations: record.annotations } : {}),
   };
 }
+
+/** The state a hook reads on stdin. */
+export function hookState(record: ContainerRecord) {
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    status: 'stopped',
+    pid: record.pid,
+    bundle: record.bundle,
+    ...(record.annotations ? { annotations: record.annotations } : {}),
+  };
+}

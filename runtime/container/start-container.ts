@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import { containerStatus } from './container-status.ts';
 import { isSameProcessAlive } from './process-identity.ts';
+import { runHooks } from '../hooks/run-hooks.ts';
+import { hookState } from './runtime-state.ts';
+import { signalContainer } from './kill-container.ts';
 import { EXEC_FIFO, type StateStore } from './state-store.ts';
 
 /**
@@ -35,5 +38,12 @@ export function startContainer(store: StateStore, id: string): void {
       closeSync(fd);
     }
     unlinkSync(fifo);
+    // A poststart hook that fails stops the container again (runtime.md lifecycle step 8).
+    try {
+      runHooks('poststart', record.hooks?.poststart, { ...hookState(record), status: 'running' });
+    } catch (err) {
+      signalContainer(record, 9, true);
+      throw err;
+    }
   });
 }

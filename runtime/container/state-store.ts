@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Hook } from '../../spec/types.ts';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import { isSameProcessAlive, readProcessStat } from './process-identity.ts';
 
@@ -17,6 +18,8 @@ export interface ContainerRecord {
   /** cgroup directory per hierarchy mountpoint, and the directories tsrun made (removed on delete). */
   cgroupPaths: Record<string, string>;
   cgroupCreated: string[];
+  /** the hooks that run after create: poststart (by start) and poststop (by delete) */
+  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   /** while create runs: the creating tsrun process (a record whose creator died was abandoned) */
   creating?: { pid: number; startTime: number };
   /** namespace paths of the init process, for joining later. */

@@ -15,6 +15,8 @@ export interface PlanInput extends MountContext {
   execFifo: string;
   /** where the config came from, for error messages */
   configPath: string;
+  /** createRuntime/prestart hooks exist: the container waits for tsrun before pivot_root */
+  hooksBeforePivot: boolean;
   /** the mount the rootfs sits on (or is), made private before pivot_root */
   rootfsParentMount: string;
   id: string;
@@ -82,14 +84,21 @@ export function buildCreatePlan(input: PlanInput): Plan {
   const newCgroupNs = (ns.create & CLONE_NEWCGROUP) !== 0;
   const tsrunJoinsCgroups = input.cgroupSelfJoin.length === 0;
   const goEarly = ns.has('user') || (newCgroupNs && tsrunJoinsCgroups);
-  const waitGo: PlanOp[] = ns.has('user') || tsrunJoinsCgroups ? [{ op: Op.WAIT_GO, args: [] }] : [];
+  // createRuntime and prestart hooks run while tsrun holds the go, and must run before pivot_root.
+  const hooksBeforePivot = input.hooksBeforePivot;
+  const waitGo: PlanOp[] = ns.has('user') || tsrunJoinsCgroups || hooksBeforePivot ? [{ op: Op.WAIT_GO, args: [] }] : [];
   if (ns.has('user')) waitGo.push({ op: Op.BECOME_ROOT, args: [] });
   if (newCgroupNs) waitGo.push({ op: Op.UNSHARE, args: [CLONE_NEWCGROUP] });
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
   if (goEarly) ops.push(...waitGo);
 
-  ops.push(...rootfsOps(input, inUserNs, newCgroupNs));
-  if (!goEarly) ops.push(...waitGo);
+  const rootfsSetup = rootfsOps(input, inUserNs, newCgroupNs);
+  if (!goEarly && hooksBeforePivot) {
+    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT);
+    rootfsSetup.splice(pivot, 0, ...waitGo);
+  }
+  ops.push(...rootfsSetup);
+  if (!goEarly && !hooksBeforePivot) ops.push(...waitGo);
 
   if (config.hostname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETHOSTNAME, args: [config.hostname] });
   if (config.domainname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETDOMAINNAME, args: [config.domainname] });

@@ -156,7 +156,7 @@ describe('lifecycle (runtime-spec runtime.md, runc semantics)', () => {
     assert.ok(features.linux.namespaces.includes('time'));
     assert.equal(features.linux.seccomp.enabled, true);
     assert.ok(!features.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'no listener support is claimed');
-    assert.deepEqual(features.hooks, [], 'hooks are refused, so none is claimed');
+    assert.deepEqual(features.hooks, ['prestart', 'createRuntime', 'poststart', 'poststop'], 'only the hooks tsrun runs are claimed');
     assert.equal(root.tsrun(['spec', '--bundle', root.dir]).status, 0);
     validateRuntimeConfig(JSON.parse(readFileSync(join(root.dir, 'config.json'), 'utf8')), 'config.json');
     const twice = root.tsrun(['spec', '--bundle', root.dir]);
