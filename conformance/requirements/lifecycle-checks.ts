@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestRoot } from '../../runtime/test/harness.ts';
 
@@ -216,4 +216,89 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.match(list, /^c 99:1 r$/m, 'the later deny of w wins over the earlier allow of rw');
     assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
   },
+
+  'hooks.order-state-namespace': async (root) => {
+    const { hook, log, calls } = hookKit(root, 'order');
+    const id = root.id('hooks');
+    const c = root.config(id, ['sleep', '100']);
+    const h = (name: string) => ({ path: hook, args: ['hook', name], env: [`LOG=${log}`, `STATE_DIR=${root.state}`] });
+    c.hooks = { prestart: [h('prestart')], createRuntime: [h('createRuntime1'), h('createRuntime2')], poststart: [h('poststart')], poststop: [h('poststop')] } as any;
+    const bundle = root.bundle(id, c);
+    assert.equal(root.tsrun(['create', '--bundle', bundle, id]).status, 0);
+    assert.equal(root.tsrun(['start', id]).status, 0);
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+    const got = calls();
+    assert.deepEqual(got.map((x) => x.name), ['prestart', 'createRuntime1', 'createRuntime2', 'poststart', 'poststop'], 'in the listed order, prestart before createRuntime');
+    const hostMnt = readlinkSync('/proc/self/ns/mnt');
+    for (const x of got) {
+      assert.equal(x.mntns, hostMnt, `${x.name} runs in the runtime namespace`);
+      assert.equal(x.state.id, id);
+      assert.equal(x.state.bundle, bundle);
+    }
+    assert.deepEqual(got.map((x) => x.state.status), ['creating', 'creating', 'creating', 'running', 'stopped']);
+    assert.equal(got[0]!.root, '/', 'prestart runs before pivot_root: the container process still has the host root');
+    assert.equal(got[3]!.deleted, 'no', 'poststart: before start returns');
+    assert.equal(got[4]!.deleted, 'yes', 'poststop: after the container is deleted');
+  },
+  'hooks.prestart-failure': (root) => hookFailure(root, 'prestart'),
+  'hooks.createRuntime-failure': (root) => hookFailure(root, 'createRuntime'),
+  'hooks.poststart-failure': async (root) => {
+    const { hook, log } = hookKit(root, 'poststart-fail');
+    const id = root.id('psf');
+    const c = root.config(id, ['sleep', '100']);
+    c.hooks = { poststart: [{ path: hook, args: ['hook', 'poststart', '1'], env: [`LOG=${log}`] }] } as any;
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    assert.notEqual(root.tsrun(['start', id]).status, 0, 'start reports the error');
+    assert.ok(await until(() => stateOf(root, id).status === 'stopped'), 'the container is stopped');
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'hooks.poststop-failure': (root) => {
+    const { hook, log, calls } = hookKit(root, 'poststop-fail');
+    const id = root.id('pstop');
+    const c = root.config(id, ['true']);
+    c.hooks = { poststop: [{ path: hook, args: ['hook', 'first', '1'], env: [`LOG=${log}`] }, { path: hook, args: ['hook', 'second'], env: [`LOG=${log}`] }] } as any;
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    const d = root.tsrun(['delete', id]);
+    assert.equal(d.status, 0, 'delete goes on');
+    assert.match(d.stderr, /level=warning/, 'a warning is logged');
+    assert.deepEqual(calls().map((x) => x.name), ['first', 'second'], 'the remaining hooks run');
+  },
 };
+
+/** A hook script that logs its name, its mount namespace, its state and what it sees; exits with $2. */
+function hookKit(root: TestRoot, name: string) {
+  const dir = join(root.dir, `hooks-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const hook = join(dir, 'hook.sh');
+  const log = join(dir, 'log');
+  writeFileSync(log, '');
+  writeFileSync(hook, [
+    '#!/bin/sh',
+    'state=$(cat)',
+    'pid=$(echo "$state" | sed -n \'s/.*"pid":\\([0-9]*\\).*/\\1/p\')',
+    'id=$(echo "$state" | sed -n \'s/.*"id":"\\([^"]*\\)".*/\\1/p\')',
+    'root=$(readlink /proc/$pid/root 2>/dev/null)',
+    'if [ -e "$STATE_DIR/$id" ]; then deleted=no; else deleted=yes; fi',
+    'printf "%s\\t%s\\t%s\\t%s\\t%s\\n" "$1" "$(readlink /proc/self/ns/mnt)" "$root" "$deleted" "$state" >> "$LOG"',
+    'exit "${2:-0}"',
+    '',
+  ].join('\n'));
+  chmodSync(hook, 0o755);
+  const calls = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [n, mntns, r, deleted, state] = l.split('\t');
+    const st = JSON.parse(state!) as { id: string; bundle: string; status: string; pid: number };
+    return { name: n!, mntns: mntns!, root: r!, deleted: deleted!, state: st };
+  });
+  return { hook, log, calls };
+}
+
+function hookFailure(root: TestRoot, kind: 'prestart' | 'createRuntime'): void {
+  const { hook, log } = hookKit(root, `${kind}-fail`);
+  const id = root.id('hf');
+  const c = root.config(id, ['true']);
+  c.hooks = { [kind]: [{ path: hook, args: ['hook', kind, '1'], env: [`LOG=${log}`] }] } as any;
+  const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+  assert.notEqual(r.status, 0, 'create reports the error');
+  assert.ok(!root.leftoverState().includes(id), 'the container is gone');
+  assert.ok(!root.leftoverCgroups().some((d) => d.endsWith(`/${id}`)), 'and its cgroups');
+}
