@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import type { Hook } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 
@@ -20,6 +19,10 @@ export interface HookState {
  * is thrown, naming the hook; poststop callers turn that into a warning, as the spec says.
  */
 export function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: HookState, firstIndex = 0): void {
+  if (!hooks || hooks.length === 0) return;
+  // Loaded only when a hook runs: child_process (and the net and stream modules it pulls in)
+  // costs start and delete several milliseconds that most containers never need.
+  const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
   (hooks ?? []).forEach((hook, n) => {
     const where = `hooks.${kind}[${firstIndex + n}] (${hook.path})`;
     const args = hook.args ?? [hook.path];
