@@ -235,7 +235,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
       assert.equal(x.state.id, id);
       assert.equal(x.state.bundle, bundle);
     }
-    assert.deepEqual(got.map((x) => x.state.status), ['creating', 'creating', 'creating', 'running', 'stopped']);
+    assert.deepEqual(got.map((x) => x.state.status), ['created', 'created', 'created', 'running', 'stopped']);
     assert.equal(got[0]!.root, '/', 'prestart runs before pivot_root: the container process still has the host root');
     assert.equal(got[3]!.deleted, 'no', 'poststart: before start returns');
     assert.equal(got[4]!.deleted, 'yes', 'poststop: after the container is deleted');

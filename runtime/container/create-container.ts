@@ -212,7 +212,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
         if (plan.gidMap !== undefined) writeIdMap(pid, 'gid_map', plan.gidMap);
         if (!selfJoin) joinCgroups(cg, pid);
         // In the runtime's namespaces, once the container's exist and before its pivot_root.
-        const hookState = { ociVersion: config.ociVersion, id, status: 'creating', pid, bundle, annotations: record.annotations };
+        // 'created', not 'creating': what the runtime-tools suite (hooks_stdin) checks for, and what
+        // the container is by the time it could act on it; runc reports the same.
+        const hookState = { ociVersion: config.ociVersion, id, status: 'created', pid, bundle, annotations: record.annotations };
         runHooks('prestart', config.hooks?.prestart, hookState);
         runHooks('createRuntime', config.hooks?.createRuntime, hookState);
       },

@@ -36,7 +36,7 @@ describe('hooks run in the runtime namespace: order, state on stdin, failures', 
     assert.equal(root.tsrun(['create', '--bundle', bundle, id]).status, 0);
     const pid = (JSON.parse(root.tsrun(['state', id]).stdout) as { pid: number }).pid;
     assert.deepEqual(calls().map((x) => x.name), ['prestart', 'createRuntime1', 'createRuntime2']);
-    for (const x of calls()) assert.deepEqual([x.state.id, x.state.status, x.state.pid, x.state.bundle], [id, 'creating', pid, bundle]);
+    for (const x of calls()) assert.deepEqual([x.state.id, x.state.status, x.state.pid, x.state.bundle], [id, 'created', pid, bundle]);
     assert.equal(root.tsrun(['start', id]).status, 0);
     assert.deepEqual(calls().map((x) => x.name).slice(3), ['poststart']);
     assert.equal(calls()[3]!.state.status, 'running');
