@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 
 /** Mount points at or below dir, deepest first. */
 export function mountsUnder(dir: string): string[] {
@@ -26,5 +26,36 @@ export function removeScratch(dir: string): string[] {
   const still = mountsUnder(dir);
   if (still.length > 0) throw new Error(`cannot unmount ${still.join(', ')}; leaving ${dir} in place`);
   if (existsSync(dir)) spawnSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
+  return left;
+}
+
+/** Every cgroup directory below each hierarchy's root, as a set of paths. */
+export function cgroupDirs(root = '/sys/fs/cgroup'): Set<string> {
+  const out = new Set<string>();
+  const walk = (d: string, depth: number) => {
+    if (depth > 6) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = `${d}/${e.name}`;
+      out.add(p);
+      walk(p, depth + 1);
+    }
+  };
+  for (const h of existsSync(root) ? readdirSync(root) : []) walk(`${root}/${h}`, 0);
+  return out;
+}
+
+/** cgroups a test made and left behind: reported, then removed when empty (deepest first). */
+export function removeNewCgroups(before: Set<string>): string[] {
+  const left = [...cgroupDirs()].filter((d) => !before.has(d)).sort((a, b) => b.length - a.length);
+  for (const d of left) {
+    try { rmdirSync(d); } catch { /* holds processes: reported, left alone */ }
+  }
   return left;
 }

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { removeScratch } from './host-cleanup.ts';
+import { cgroupDirs, removeNewCgroups, removeScratch } from './host-cleanup.ts';
 import { EXPECTED_TO_PASS, MACHINE_LIMITS, WAITS_ON } from './machine-limits.ts';
 import { judge } from './tap.ts';
 
@@ -31,6 +31,7 @@ interface FileResult {
   seconds: number;
   failures: string[];
   leftMounts: string[];
+  leftCgroups: string[];
 }
 
 function findTests(tree: string): string[] {
@@ -65,6 +66,7 @@ async function runOne(test: string, tree: string, wrapper: string, runtimeName: 
   const name = relative(join(tree, 'validation'), test).replace(/\.t$/, '').replace(/\/[^/]+$/, '') || basename(test, '.t');
   const tmp = join(scratch, 'tmp', `${runtimeName}-${name.replace(/\//g, '_')}`);
   mkdirSync(tmp, { recursive: true });
+  const cgroupsBefore = cgroupDirs();
   const started = process.hrtime.bigint();
   let stdout = '', stderr = '';
   let timedOut = false;
@@ -86,8 +88,9 @@ async function runOne(test: string, tree: string, wrapper: string, runtimeName: 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deleteLeftoverContainers(wrapper);
   const leftMounts = removeScratch(tmp);
+  const leftCgroups = removeNewCgroups(cgroupsBefore);
   const verdict = judge(stdout, stderr, exitCode, timedOut);
-  return { file: name, runtime: runtimeName, passed: verdict.passed, failed: verdict.failed, skipped: verdict.skipped, exitCode, timedOut, seconds, failures: verdict.failures.slice(0, 5), leftMounts };
+  return { file: name, runtime: runtimeName, passed: verdict.passed, failed: verdict.failed, skipped: verdict.skipped, exitCode, timedOut, seconds, failures: verdict.failures.slice(0, 5), leftMounts, leftCgroups };
 }
 
 function cause(file: string, r: FileResult | undefined): string {
@@ -100,7 +103,7 @@ function cause(file: string, r: FileResult | undefined): string {
 function markdown(results: FileResult[], runtimes: string[]): string {
   const files = [...new Set(results.map((r) => r.file))].sort();
   const get = (f: string, rt: string) => results.find((r) => r.file === f && r.runtime === rt);
-  const cell = (r: FileResult | undefined) => (r ? `${r.failed === 0 ? 'PASS' : 'FAIL'} ${r.passed}/${r.failed}/${r.skipped} (${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}, ${r.seconds.toFixed(1)} s)` : '-');
+  const cell = (r: FileResult | undefined) => (r ? `${r.failed === 0 ? 'PASS' : 'FAIL'} ${r.passed}/${r.failed}/${r.skipped} (${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}, ${r.seconds.toFixed(1)} s${r.leftMounts.length || r.leftCgroups.length ? `, left ${r.leftMounts.length} mounts ${r.leftCgroups.length} cgroups` : ''})` : '-');
   const head = `| file | ${runtimes.map((r) => `${r} pass/fail/skip`).join(' | ')} | cause of tsrun failure |\n|---|${runtimes.map(() => '---').join('|')}|---|\n`;
   const rows = files.map((f) => `| ${f}${EXPECTED_TO_PASS.includes(f) ? ' *' : ''} | ${runtimes.map((rt) => cell(get(f, rt))).join(' | ')} | ${cause(f, get(f, runtimes[0]!))} |`).join('\n');
   const totals = runtimes.map((rt) => {
@@ -128,7 +131,8 @@ export async function runRuntimeTools(opts: RuntimeToolsOptions): Promise<{ resu
       for (const [name, wrapper] of wrappers) {
         const r = await runOne(test, tree, wrapper, name, scratch, opts.timeoutSec);
         results.push(r);
-        process.stdout.write(`${r.failed === 0 ? 'ok' : 'not ok'} ${results.length} - ${name} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.leftMounts.length ? ` (removed ${r.leftMounts.length} mounts it left)` : ''}\n`);
+        const left = [r.leftMounts.length ? `${r.leftMounts.length} mounts` : '', r.leftCgroups.length ? `${r.leftCgroups.length} cgroups` : ''].filter(Boolean).join(', ');
+        process.stdout.write(`${r.failed === 0 ? 'ok' : 'not ok'} ${results.length} - ${name} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${left ? ` (it left ${left}; removed)` : ''}\n`);
       }
     }
   } finally {

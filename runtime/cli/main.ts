@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const name = rest[0];
     if (global.help || name === undefined || name === 'help') {
       writeStdout(usage());
-      return name === undefined && !global.help ? 1 : 0;
+      return 0; // runc, too, prints its help and succeeds when given no command
     }
     if (global.systemdCgroup) throw new TsrunError('--systemd-cgroup: systemd is not driven by tsrun; use cgroupfs paths (drop the flag)');
     if (global.rootless === 'true' && process.getuid?.() === 0) logger.debug('--rootless=true as root: cgroup errors are not ignored');
