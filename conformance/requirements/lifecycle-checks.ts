@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestRoot } from '../../runtime/test/harness.ts';
+import { waitFor, type TestRoot } from '../../runtime/test/harness.ts';
 
 /** Requirements seen from outside the container: the CLI's behaviour over the lifecycle. */
 export type LifecycleCheck = (root: TestRoot) => Promise<void> | void;
-
-async function until(fn: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fn()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return fn();
-}
 
 function stateOf(root: TestRoot, id: string): Record<string, unknown> {
   const r = root.tsrun(['state', id]);
@@ -63,9 +54,9 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(!existsSync(join(shared, 'marker')), 'the user process has not run after create');
     assert.equal(root.tsrun(['start', id]).status, 0);
-    assert.ok(await until(() => existsSync(join(shared, 'marker'))), 'start runs it');
+    assert.ok(await waitFor(() => existsSync(join(shared, 'marker'))), 'start runs it');
     assert.equal(readFileSync(join(shared, 'marker'), 'utf8'), 'ran\n');
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'), 'stopped after the process exits');
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'), 'stopped after the process exits');
     assert.equal(root.tsrun(['delete', id]).status, 0);
   },
   'create.invalid-config-error': (root) => {
@@ -82,7 +73,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['sleep', '100'])), id]).status, 0);
     assert.notEqual(root.tsrun(['start', id]).status, 0, 'start of a running container');
     assert.equal(root.tsrun(['kill', id, 'KILL']).status, 0);
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
     assert.notEqual(root.tsrun(['start', id]).status, 0, 'start of a stopped container');
     assert.equal(root.tsrun(['delete', id]).status, 0);
   },
@@ -93,16 +84,16 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     const c = root.config(id, ['sh', '-c', 'trap "echo usr1 > /shared/got; exit 0" USR1; echo up > /shared/up; while true; do sleep 0.05; done']);
     c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
-    assert.ok(await until(() => existsSync(join(shared, 'up'))));
+    assert.ok(await waitFor(() => existsSync(join(shared, 'up'))));
     assert.equal(root.tsrun(['kill', id, 'USR1']).status, 0);
-    assert.ok(await until(() => existsSync(join(shared, 'got'))), 'the process got SIGUSR1');
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.ok(await waitFor(() => existsSync(join(shared, 'got'))), 'the process got SIGUSR1');
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
     assert.equal(root.tsrun(['delete', id]).status, 0);
   },
   'kill.not-running-error': async (root) => {
     const id = root.id('dead');
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
     assert.notEqual(root.tsrun(['kill', id, 'TERM']).status, 0);
     assert.equal(root.tsrun(['delete', id]).status, 0);
   },
@@ -116,7 +107,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
   'delete.removes-resources': async (root) => {
     const id = root.id('gone');
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
     assert.equal(root.tsrun(['delete', id]).status, 0);
     assert.ok(!root.leftoverState().includes(id), 'state removed');
     assert.ok(!root.leftoverCgroups().some((d) => d.endsWith(`/${id}`)), 'cgroups removed');
@@ -138,7 +129,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     const parent = `/sys/fs/cgroup/pids/${root.cgroupParent}`;
     mkdirSync(parent, { recursive: true });
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'));
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
     assert.equal(root.tsrun(['delete', id]).status, 0);
     assert.ok(existsSync(parent), 'the parent cgroup it did not create is still there');
     assert.ok(!existsSync(`${parent}/${id}`), 'its own cgroup is gone');
@@ -249,7 +240,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     c.hooks = { poststart: [{ path: hook, args: ['hook', 'poststart', '1'], env: [`LOG=${log}`] }] } as any;
     assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
     assert.notEqual(root.tsrun(['start', id]).status, 0, 'start reports the error');
-    assert.ok(await until(() => stateOf(root, id).status === 'stopped'), 'the container is stopped');
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'), 'the container is stopped');
     assert.equal(root.tsrun(['delete', id]).status, 0);
   },
   'hooks.poststop-failure': (root) => {
