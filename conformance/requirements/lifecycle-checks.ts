@@ -254,6 +254,47 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.match(d.stderr, /level=warning/, 'a warning is logged');
     assert.deepEqual(calls().map((x) => x.name), ['first', 'second'], 'the remaining hooks run');
   },
+
+  'config-updates-after-create': async (root) => {
+    const id = root.id('frozen');
+    const shared = join(root.dir, `shared-${id}`);
+    mkdirSync(shared);
+    const c = root.config(id, ['sh', '-c', 'echo original > /shared/out']);
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
+    const bundle = root.bundle(id, c);
+    assert.equal(root.tsrun(['create', '--bundle', bundle, id]).status, 0);
+    c.process.args = ['sh', '-c', 'echo changed > /shared/out'];
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(c));
+    assert.equal(root.tsrun(['start', id]).status, 0);
+    assert.ok(await waitFor(() => existsSync(join(shared, 'out'))));
+    assert.equal(readFileSync(join(shared, 'out'), 'utf8'), 'original\n');
+    assert.ok(await waitFor(() => stateOf(root, id).status === 'stopped'));
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
+  'device-mismatch-error': (root) => {
+    const id = root.id('devclash');
+    const c = root.config(id, ['true']);
+    // /dev bound from a directory holding a regular file where the config wants a device.
+    const devdir = join(root.dir, `dev-${id}`);
+    mkdirSync(devdir);
+    writeFileSync(join(devdir, 'clash'), 'not a device');
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'));
+    c.mounts.push({ destination: '/dev', type: 'bind', source: devdir, options: ['rbind', 'rw'] } as any);
+    (c.linux as Record<string, any>).devices = [{ path: '/dev/clash', type: 'c', major: 1, minor: 3 }];
+    const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /exists and is not the requested device/);
+    assert.equal(readFileSync(join(devdir, 'clash'), 'utf8'), 'not a device', 'the file is left as it was');
+  },
+  'unknown-capability-warning': (root) => {
+    const id = root.id('cap');
+    const c = root.config(id, ['true']);
+    c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_NOT_A_CAPABILITY'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] } as any;
+    const log = join(root.dir, `log-${id}`);
+    const r = root.tsrun(['--log', log, 'run', '--bundle', root.bundle(id, c), id]);
+    assert.equal(r.status, 0, 'a capability that cannot be granted does not fail the container');
+    assert.match(readFileSync(log, 'utf8'), /level=warning.*CAP_NOT_A_CAPABILITY/, 'and is logged as a warning');
+  },
 };
 
 /** A hook script that logs its name, its mount namespace, its state and what it sees; exits with $2. */

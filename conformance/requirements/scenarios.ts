@@ -17,6 +17,28 @@ const capMask = (names: string[]) => names.reduce((m, n) => m | (1n << BigInt(CA
 const CAP_INDEX: Record<string, number> = { CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_KILL: 5, CAP_SETGID: 6, CAP_SETUID: 7, CAP_NET_BIND_SERVICE: 10, CAP_NET_RAW: 13, CAP_SYS_ADMIN: 21, CAP_AUDIT_WRITE: 29 };
 const hex = (m: bigint) => m.toString(16).padStart(16, '0');
 
+/** The mount(8) options of config.md's table, each on a tmpfs of its own. */
+const OPTION_MOUNTS = ['async', 'atime', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'noiversion', 'nolazytime',
+  'norelatime', 'nostrictatime', 'private', 'rprivate', 'rshared', 'rslave', 'runbindable', 'silent', 'slave', 'suid', 'unbindable', 'nosymfollow', 'symfollow'];
+/**
+ * What each option shows in mountinfo, where it shows anything (per-mount flags and propagation).
+ * norelatime only clears a flag: the kernel's default atime mode is relatime anyway.
+ */
+const OPTION_EFFECT: Record<string, (options: string[], optional: string[]) => void> = {
+  atime: (o) => assert.ok(!o.includes('noatime')),
+  dev: (o) => assert.ok(!o.includes('nodev')),
+  exec: (o) => assert.ok(!o.includes('noexec')),
+  suid: (o) => assert.ok(!o.includes('nosuid')),
+  diratime: (o) => assert.ok(!o.includes('nodiratime')),
+  nosymfollow: (o) => assert.ok(o.includes('nosymfollow')),
+  symfollow: (o) => assert.ok(!o.includes('nosymfollow')),
+  rshared: (_o, p) => assert.ok(p.some((x) => x.startsWith('shared:')), `shared: ${p}`),
+  private: (_o, p) => assert.ok(!p.some((x) => /^(shared|master):/.test(x)), `private: ${p}`),
+  rprivate: (_o, p) => assert.ok(!p.some((x) => /^(shared|master):/.test(x)), `private: ${p}`),
+  unbindable: (_o, p) => assert.ok(p.includes('unbindable'), `unbindable: ${p}`),
+  runbindable: (_o, p) => assert.ok(p.includes('unbindable'), `unbindable: ${p}`),
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'process and identity',
@@ -211,4 +233,18 @@ export const SCENARIOS: Scenario[] = [
       'oom-score-adj-unchanged': (f) => assert.equal(f.oomScoreAdj.trim(), readFileSync('/proc/self/oom_score_adj', 'utf8').trim()),
     },
   },
+  {
+    name: 'every mount option',
+    edit: (c) => {
+      for (const opt of OPTION_MOUNTS) c.mounts.push({ destination: `/mo/${opt}`, type: 'tmpfs', source: 'tmpfs', options: [opt] } as any);
+      c.mounts.push({ destination: '/mo/shared-base', type: 'tmpfs', source: 'tmpfs', options: ['rshared'] } as any);
+    },
+    checks: Object.fromEntries(OPTION_MOUNTS.map((opt) => [`option.${opt}`, (f: Facts) => {
+      const m = mountAt(f, `/mo/${opt}`);
+      assert.ok(m, `a tmpfs with ${opt} is mounted`);
+      const want = OPTION_EFFECT[opt];
+      if (want) want(m.options, m.optional);
+    }])),
+  },
 ];
+

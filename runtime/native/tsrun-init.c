@@ -299,9 +299,16 @@ static void op_mknod(const struct op *op)
 	split_path(copy, &parent, &name);
 	int pfd = mkdir_all_in_root(parent, 0755);
 	if (pfd < 0) fail("parent of device %s", path);
-	/* A leftover node of another kind must not stay: replace it. */
-	if (unlinkat(pfd, name, 0) < 0 && errno != ENOENT) fail("removing old %s", path);
-	if (mknodat(pfd, name, mode, dev) < 0) fail("mknod %s", path);
+	if (mknodat(pfd, name, mode, dev) < 0) {
+		/* config-linux.md: a file already there that is not the requested device is an error. */
+		struct stat st;
+		if (errno != EEXIST || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) fail("mknod %s", path);
+		if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || (!S_ISFIFO(st.st_mode) && st.st_rdev != dev)) {
+			errno = EEXIST;
+			fail("%s exists and is not the requested device", path);
+		}
+		if (fchmodat(pfd, name, mode & 07777, 0) < 0) fail("chmod %s", path);
+	}
 	if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) fail("chown %s", path);
 	close(pfd);
 	free(copy); free(path);
