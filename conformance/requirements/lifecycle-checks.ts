@@ -295,6 +295,18 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.equal(r.status, 0, 'a capability that cannot be granted does not fail the container');
     assert.match(readFileSync(log, 'utf8'), /level=warning.*CAP_NOT_A_CAPABILITY/, 'and is logged as a warning');
   },
+
+  'start.no-process-error': (root) => {
+    const id = root.id('noproc');
+    const c = root.config(id, ['true']);
+    delete (c as Record<string, unknown>).process; (c as Record<string, unknown>).hostname = 'noproc';
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0, 'a config without process can be created');
+    const r = root.tsrun(['start', id]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no process to run/);
+    assert.equal(stateOf(root, id).status, 'created', 'start had no effect');
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+  },
 };
 
 /** A hook script that logs its name, its mount namespace, its state and what it sees; exits with $2. */

@@ -31,7 +31,8 @@ test('an unfinished plan and a time-out are failures', () => {
   assert.equal(judge('ok 1\nok 2\n1..2\n', '', 0, false).failed, 0);
 });
 
-test('a plan of 1..0 that exits 0 passes; with no plan at all it does not', () => {
+test('a plan of 1..0, or no TAP at all, that exits 0 passes; exiting non-zero fails', () => {
   assert.equal(judge('TAP version 13\n1..0\n', 'failed to create the container\n', 0, false).failed, 0);
-  assert.equal(judge('TAP version 13\n', '', 0, false).failed, 1);
+  assert.equal(judge('', 'failed to create the container\n', 0, false).failed, 0);
+  assert.equal(judge('', 'the runtime MUST generate an error\n', 1, false).failed, 1);
 });

@@ -142,6 +142,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     cgroupPaths: {},
     cgroupCreated: [],
     creating: { pid: process.pid, startTime: readProcessStat(process.pid)?.startTime ?? 0 },
+    ...(config.process ? {} : { noProcess: true }),
     ...(config.hooks?.poststart?.length || config.hooks?.poststop?.length
       ? { hooks: { poststart: config.hooks.poststart, poststop: config.hooks.poststop } }
       : {}),

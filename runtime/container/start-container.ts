@@ -17,6 +17,7 @@ export function startContainer(store: StateStore, id: string): void {
     const record = store.load(id);
     const status = containerStatus(store, record);
     if (status !== 'created') throw new TsrunError(`cannot start container ${id}: it is ${status}, not created`);
+    if (record.noProcess) throw new TsrunError(`cannot start container ${id}: its config.json has no process to run`);
     const fifo = join(store.dir(id), EXEC_FIFO);
     const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     try {

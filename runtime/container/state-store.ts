@@ -18,6 +18,8 @@ export interface ContainerRecord {
   /** cgroup directory per hierarchy mountpoint, and the directories tsrun made (removed on delete). */
   cgroupPaths: Record<string, string>;
   cgroupCreated: string[];
+  /** config.json had no process: there is nothing to start */
+  noProcess?: boolean;
   /** the hooks that run after create: poststart (by start) and poststop (by delete) */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   /** while create runs: the creating tsrun process (a record whose creator died was abandoned) */

@@ -29,7 +29,7 @@ enum plan_op {
 	OP_UMASK = 20,         /* mask                                           */
 	OP_CHDIR = 21,         /* path                                           */
 	OP_OPEN_EXEC_FIFO = 22,/* path (made as a fifo)                                       */
-	OP_WAIT_EXEC_FIFO = 23,/*                                                */
+	OP_WAIT_EXEC_FIFO = 23,/* [1: through the OP_OPEN_PROC directory]         */
 	OP_READY = 24,         /*                                                */
 	OP_PREPARE_EXEC = 25,  /* argv0, PATH value                              */
 	OP_EXEC = 26,          /* argc, argv..., env...                          */
@@ -39,6 +39,8 @@ enum plan_op {
 	OP_BECOME_ROOT = 30,   /* setresuid/setresgid 0 inside a new user namespace */
 	OP_JOIN_SESSION_KEYRING = 31, /* name                                    */
 	OP_SECCOMP = 32,       /* program (struct sock_filter[]), flags          */
+	OP_OPEN_PROC = 33,     /* path of a proc mount, for OP_WAIT_EXEC_FIFO(1)  */
+	OP_PLAIN_CHROOT = 34,  /* path: chroot without moving any mount          */
 };
 
 /* OP_MOUNT "where": how the target is named. */

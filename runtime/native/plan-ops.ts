@@ -35,6 +35,8 @@ export const Op = {
   BECOME_ROOT: 30,
   JOIN_SESSION_KEYRING: 31,
   SECCOMP: 32,
+  OPEN_PROC: 33,
+  PLAIN_CHROOT: 34,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

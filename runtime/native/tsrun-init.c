@@ -55,6 +55,7 @@ struct op { uint16_t code; uint16_t argc; struct arg *args; };
 static int sync_fd = -1;
 static int root_fd = -1;      /* directory in-root paths resolve in (OP_OPEN_ROOT) */
 static int fifo_fd = -1;      /* O_PATH handle on the exec fifo (OP_OPEN_EXEC_FIFO) */
+static int proc_fd = -1;      /* O_PATH handle on a proc mount (OP_OPEN_PROC) */
 static char exec_path[4096];  /* resolved by OP_PREPARE_EXEC */
 static const char *op_name = "start";
 static int reported_ready;    /* after OP_READY nobody reads the sync socket any more */
@@ -484,18 +485,25 @@ static void op_exec(const struct op *op)
 	fail("exec %s", path);
 }
 
-static void op_wait_exec_fifo(void)
+static void op_wait_exec_fifo(const struct op *op)
 {
 	char path[64];
 	/* After a switch to another user the kernel made us non-dumpable, which hides /proc/self/fd. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
-	int fd = open(path, O_WRONLY | O_CLOEXEC); /* blocks until `tsrun start` opens it */
+	/* Through the container's /proc; or, where the plan names one (a container without a mount
+	 * namespace has no /proc of its own), through the proc directory opened before the chroot. */
+	snprintf(path, sizeof path, "self/fd/%d", fifo_fd);
+	int fd = op->argc > 0 && proc_fd >= 0 ? openat(proc_fd, path, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+		fd = open(path, O_WRONLY | O_CLOEXEC); /* blocks until `tsrun start` opens it */
+	}
 	if (fd < 0) fail("reopening the exec fifo through %s (is /proc mounted in the container?)", path);
 	if (write(fd, "0", 1) != 1) fail("writing the exec fifo");
 	close(fd);
 	close(fifo_fd);
 	fifo_fd = -1;
+	if (proc_fd >= 0) { close(proc_fd); proc_fd = -1; }
 }
 
 /* Stage 0 after the clone: report the pid, then either leave or reap the container. */
@@ -538,7 +546,7 @@ static const char *const op_names[] = {
 	[OP_OPEN_EXEC_FIFO] = "exec fifo", [OP_WAIT_EXEC_FIFO] = "exec fifo", [OP_READY] = "ready",
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
 	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace", [OP_JOIN_SESSION_KEYRING] = "keyring",
-	[OP_SECCOMP] = "seccomp",
+	[OP_SECCOMP] = "seccomp", [OP_OPEN_PROC] = "proc", [OP_PLAIN_CHROOT] = "chroot",
 };
 
 static void run_op(const struct op *op)
@@ -623,7 +631,22 @@ static void run_op(const struct op *op)
 		free(path);
 		break;
 	}
-	case OP_WAIT_EXEC_FIFO: op_wait_exec_fifo(); break;
+	case OP_WAIT_EXEC_FIFO: op_wait_exec_fifo(op); break;
+	case OP_OPEN_PROC: {
+		char *path = str_arg(op, 0);
+		proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (proc_fd < 0) fail("open %s", path);
+		free(path);
+		break;
+	}
+	case OP_PLAIN_CHROOT: {
+		char *path = str_arg(op, 0);
+		if (chdir(path) < 0) fail("chdir %s", path);
+		if (chroot(".") < 0) fail("chroot %s", path);
+		if (chdir("/") < 0) fail("chdir /");
+		free(path);
+		break;
+	}
 	case OP_READY: send_line("R", ""); reported_ready = 1; break;
 	case OP_PREPARE_EXEC: op_prepare_exec(op); break;
 	case OP_EXEC: op_exec(op); break;

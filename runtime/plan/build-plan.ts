@@ -51,14 +51,13 @@ export function buildCreatePlan(input: PlanInput): Plan {
   const { config, rootfs } = input;
   const linux = config.linux;
   const proc = config.process;
-  if (!proc) throw new TsrunError('process: required to create a container');
   const ns = planNamespaces(linux);
   checkNamespaceNeeds(linux, config.hostname, config.domainname, ns);
   const inUserNs = ns.has('user');
 
   const ops: PlanOp[] = [];
   // Stage 0: what the container's process inherits before it exists.
-  if (proc.oomScoreAdj !== undefined) ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)] });
+  if (proc?.oomScoreAdj !== undefined) ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)] });
   for (const j of ns.join) ops.push({ op: Op.SETNS, args: [j.path, j.flag] });
   if (ns.create & CLONE_NEWTIME) {
     ops.push({ op: Op.UNSHARE, args: [CLONE_NEWTIME] });
@@ -92,7 +91,10 @@ export function buildCreatePlan(input: PlanInput): Plan {
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
   if (goEarly) ops.push(...waitGo);
 
-  const rootfsSetup = rootfsOps(input, inUserNs, newCgroupNs);
+  const sysctlOps: PlanOp[] = Object.entries(linux?.sysctl ?? {}).map(([key, value]) =>
+    ({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] }));
+  const ownMountNs = ns.has('mount');
+  const rootfsSetup = ownMountNs ? rootfsOps(input, inUserNs, newCgroupNs) : chrootOnlyOps(input, sysctlOps);
   if (!goEarly && hooksBeforePivot) {
     const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT);
     rootfsSetup.splice(pivot, 0, ...waitGo);
@@ -100,15 +102,22 @@ export function buildCreatePlan(input: PlanInput): Plan {
   ops.push(...rootfsSetup);
   if (!goEarly && !hooksBeforePivot) ops.push(...waitGo);
 
-  if (config.hostname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETHOSTNAME, args: [config.hostname] });
-  if (config.domainname !== undefined && ns.isNew('uts')) ops.push({ op: Op.SETDOMAINNAME, args: [config.domainname] });
-  for (const [key, value] of Object.entries(linux?.sysctl ?? {}))
-    ops.push({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] });
-  for (const p of linux?.readonlyPaths ?? []) ops.push({ op: Op.READONLY, args: [p] });
-  for (const p of linux?.maskedPaths ?? []) ops.push({ op: Op.MASK, args: [p] });
+  if (config.hostname !== undefined && ns.has('uts')) ops.push({ op: Op.SETHOSTNAME, args: [config.hostname] });
+  if (config.domainname !== undefined && ns.has('uts')) ops.push({ op: Op.SETDOMAINNAME, args: [config.domainname] });
+  if (ownMountNs) {
+    ops.push(...sysctlOps);
+    for (const p of linux?.readonlyPaths ?? []) ops.push({ op: Op.READONLY, args: [p] });
+    for (const p of linux?.maskedPaths ?? []) ops.push({ op: Op.MASK, args: [p] });
+  }
 
   // runc's default: a session keyring of the container's own, so it cannot read the caller's keys.
   if (!input.noNewKeyring) ops.push({ op: Op.JOIN_SESSION_KEYRING, args: [input.id] });
+  // Without a process the container is made and waits, but there is nothing to start: `start`
+  // refuses it (runtime.md start), and the init blocks on the exec fifo until delete.
+  if (!proc) {
+    ops.push({ op: Op.READY, args: [] }, { op: Op.WAIT_EXEC_FIFO, args: ownMountNs ? [] : [1] });
+    return { ops, ...idMaps(ns.isNew('user'), linux) };
+  }
   ops.push(...personalityOps(linux?.personality));
   ops.push(...rlimitOps(proc));
   // seccomp as runc places it: with no_new_privs as close to exec as it can go (after the exec
@@ -127,17 +136,18 @@ export function buildCreatePlan(input: PlanInput): Plan {
   ops.push({ op: Op.PREPARE_EXEC, args: [args[0]!, lookupPath(env)] });
   if (proc.noNewPrivileges) ops.push({ op: Op.NO_NEW_PRIVS, args: [] });
   ops.push({ op: Op.READY, args: [] });
-  ops.push({ op: Op.WAIT_EXEC_FIFO, args: [] });
+  ops.push({ op: Op.WAIT_EXEC_FIFO, args: ownMountNs ? [] : [1] });
   if (proc.noNewPrivileges) ops.push(...seccompOp);
   ops.push({ op: Op.EXEC, args: [args.length, ...args, ...env] });
 
-  const plan: Plan = { ops };
-  if (ns.isNew('user') && linux) {
-    const fmt = (m: { containerID: number; hostID: number; size: number }[]) => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
-    plan.uidMap = fmt(linux.uidMappings ?? []);
-    plan.gidMap = fmt(linux.gidMappings ?? []);
-  }
-  return plan;
+  return { ops, ...idMaps(ns.isNew('user'), linux) };
+}
+
+/** The uid_map and gid_map text tsrun writes for a new user namespace. */
+function idMaps(newUserNs: boolean, linux: RuntimeConfig['linux']): Pick<Plan, 'uidMap' | 'gidMap'> {
+  if (!newUserNs || !linux) return {};
+  const fmt = (m: { containerID: number; hostID: number; size: number }[]) => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+  return { uidMap: fmt(linux.uidMappings ?? []), gidMap: fmt(linux.gidMappings ?? []) };
 }
 
 /** Mount namespace set-up: propagation, the rootfs, config mounts, /dev, then pivot_root. */
@@ -152,7 +162,6 @@ function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): P
   if (propName && requested === undefined) throw new TsrunError(`linux.rootfsPropagation: unknown propagation ${JSON.stringify(propName)}`);
   // As runc: / takes the asked propagation (default rslave, so the host's mounts still reach the
   // container but none leak back); pivot_root then needs the rootfs's own parent mount private.
-  const shared = requested !== undefined && (requested & MS.SHARED) !== 0;
   ops.push(host('', '/', requested ?? MS.REC | MS.SLAVE));
   ops.push(host('', input.rootfsParentMount, MS.PRIVATE));
   ops.push(host(rootfs, rootfs, MS.BIND | MS.REC));
@@ -163,8 +172,31 @@ function rootfsOps(input: PlanInput, inUserNs: boolean, newCgroupNs: boolean): P
   if (config.process?.cwd) ops.push({ op: Op.MKDIR, args: [config.process.cwd, 0o755] });
   ops.push({ op: input.noPivot ? Op.CHROOT : Op.PIVOT_ROOT, args: [rootfs] });
   if (config.root?.readonly) ops.push(host('', '/', MS.BIND | MS.REMOUNT | MS.RDONLY));
-  // The rootfs came from a private parent (pivot_root's rule), so 'shared' is given to it afterwards;
-  // bind mounts made above while / was shared stay peers of the host's, as Bidirectional mounts need.
-  if (shared) ops.push(host('', '/', MS.REC | MS.SHARED));
+  // The rootfs came from a private parent (pivot_root's rule), so the asked propagation is given to
+  // the new root afterwards; bind mounts made above while / was shared stay peers of the host's,
+  // as Bidirectional mounts need.
+  if (requested !== undefined) ops.push(host('', '/', requested));
   return ops;
+}
+
+/**
+ * No mount namespace asked for: nothing may be mounted (it would land in the host's namespace),
+ * so the container is only chrooted into its rootfs, as runc does. What the config asks of the
+ * mount namespace is not applied and said so in a warning; sysctls are written before the chroot,
+ * through the host's /proc (in the container's own namespaces), and the exec fifo is reopened
+ * through a /proc directory opened before it too.
+ */
+function chrootOnlyOps(input: PlanInput, sysctlOps: PlanOp[]): PlanOp[] {
+  const { config } = input;
+  const linux = config.linux;
+  const skipped = [
+    (config.mounts ?? []).length > 0 ? 'mounts' : '',
+    (linux?.devices ?? []).length > 0 ? 'linux.devices' : '',
+    (linux?.maskedPaths ?? []).length > 0 ? 'linux.maskedPaths' : '',
+    (linux?.readonlyPaths ?? []).length > 0 ? 'linux.readonlyPaths' : '',
+    config.root?.readonly ? 'root.readonly' : '',
+    linux?.rootfsPropagation ? 'linux.rootfsPropagation' : '',
+  ].filter(Boolean);
+  if (skipped.length > 0) input.warn(`no mount namespace in linux.namespaces: ${skipped.join(', ')} not applied (the container is only chrooted)`);
+  return [...sysctlOps, { op: Op.OPEN_PROC, args: ['/proc'] }, { op: Op.PLAIN_CHROOT, args: [input.rootfs] }];
 }

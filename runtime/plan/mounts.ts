@@ -45,10 +45,10 @@ export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext
       } catch (err) {
         throw new TsrunError(`${where}.source: ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
       }
-      // A bind mount has no filesystem to take data options: refuse them rather than drop them.
-      if (opts.data) throw new TsrunError(`${where}.options: ${JSON.stringify(opts.data)} is not a bind mount option`);
+      // Options mount(8) does not know go to mount(2) as data, as config.md asks; a bind mount's
+      // kernel call ignores them (runc passes them the same way).
       const flags = opts.flags | MS.BIND;
-      ops.push(mountOp(source, dest, '', flags & (MS.BIND | MS.REC), '', isDir ? MountMkdir.DIR : MountMkdir.FILE));
+      ops.push(mountOp(source, dest, '', flags & (MS.BIND | MS.REC), opts.data, isDir ? MountMkdir.DIR : MountMkdir.FILE));
       if (flags & ~BIND_ONLY) ops.push(mountOp('', dest, '', (flags & ~MS.REC) | MS.REMOUNT | MS.BIND, '', MountMkdir.NONE));
     } else {
       if (!m.type) throw new TsrunError(`${where}.type: required for a mount that is not a bind mount`);

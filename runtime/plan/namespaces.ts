@@ -37,10 +37,9 @@ export function planNamespaces(linux: Linux | undefined): NamespacePlan {
 
 /** The runc rules for what a container may set, each tied to the namespace that makes it private. */
 export function checkNamespaceNeeds(linux: Linux | undefined, hostname: string | undefined, domainname: string | undefined, ns: NamespacePlan): void {
-  if (hostname && !ns.isNew('uts')) throw new TsrunError('hostname: setting it needs a new uts namespace in linux.namespaces');
-  if (domainname && !ns.isNew('uts')) throw new TsrunError('domainname: setting it needs a new uts namespace in linux.namespaces');
-  if (!ns.has('mount')) throw new TsrunError('linux.namespaces: tsrun needs a mount namespace to set up the rootfs');
-  if (ns.join.some((j) => j.type === 'mount')) throw new TsrunError('linux.namespaces: joining an existing mount namespace is not supported by tsrun yet');
+  // As runc: a uts namespace of the container's own, new or joined by path (then it is set there).
+  if (hostname && !ns.has('uts')) throw new TsrunError('hostname: setting it needs a uts namespace in linux.namespaces');
+  if (domainname && !ns.has('uts')) throw new TsrunError('domainname: setting it needs a uts namespace in linux.namespaces');
   const userNs = ns.has('user');
   if (ns.isNew('user') && !(linux?.uidMappings?.length && linux?.gidMappings?.length))
     throw new TsrunError('linux.uidMappings: a new user namespace needs uidMappings and gidMappings');

@@ -87,7 +87,7 @@ describe('hardening: attacks and abuse from the review', () => {
     assert.ok(!existsSync(join(root.dir, 'x')));
   });
 
-  test('mount options are applied or refused, never dropped', () => {
+  test('mount options are applied, or passed to mount(2) as data, never dropped', () => {
     const src = join(root.dir, 'src');
     mkdirSync(src, { recursive: true });
     const id = root.id();
@@ -98,8 +98,10 @@ describe('hardening: attacks and abuse from the review', () => {
     assert.match(r.stdout, /nosymfollow/);
     const id2 = root.id();
     const c2 = root.config(id2, ['true']);
-    c2.mounts.push({ destination: '/data', type: 'bind', source: src, options: ['rbind', 'bogusopt'] } as any);
-    assert.match(root.run(id2, c2).stderr, /"bogusopt" is not a bind mount option/);
+    // Options mount(8) does not know are passed to mount(2) as data (config.md); for a bind
+    // mount the kernel ignores them, as runc's runs show.
+    c2.mounts.push({ destination: '/data', type: 'bind', source: src, options: ['rbind', 'mode=755', 'size=1k'] } as any);
+    assert.equal(root.run(id2, c2).status, 0);
   });
 
   test('--preserve-fds never hands over tsrun\'s own descriptors', () => {
