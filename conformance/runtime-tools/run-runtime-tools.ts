@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { cgroupDirs, removeNewCgroups, removeScratch } from './host-cleanup.ts';
-import { EXPECTED_TO_PASS, MACHINE_LIMITS, WAITS_ON } from './machine-limits.ts';
+import { EXPECTED_TO_PASS, MACHINE_LIMITS, NOT_TSRUN, WAITS_ON } from './machine-limits.ts';
 import { judge } from './tap.ts';
 
 export interface RuntimeToolsOptions {
@@ -65,7 +65,7 @@ function deleteLeftoverContainers(wrapper: string): void {
 async function runOne(test: string, tree: string, wrapper: string, runtimeName: string, scratch: string, timeoutSec: number): Promise<FileResult> {
   const name = relative(join(tree, 'validation'), test).replace(/\.t$/, '').replace(/\/[^/]+$/, '') || basename(test, '.t');
   const tmp = join(scratch, 'tmp', `${runtimeName}-${name.replace(/\//g, '_')}`);
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(tmp, { recursive: true, mode: 0o755 });
   const cgroupsBefore = cgroupDirs();
   const started = process.hrtime.bigint();
   let stdout = '', stderr = '';
@@ -96,6 +96,7 @@ async function runOne(test: string, tree: string, wrapper: string, runtimeName: 
 function cause(file: string, r: FileResult | undefined): string {
   if (!r || r.failed === 0) return '';
   if (MACHINE_LIMITS[file]) return `machine: ${MACHINE_LIMITS[file]}`;
+  if (NOT_TSRUN[file]) return NOT_TSRUN[file]!;
   if (WAITS_ON[file]) return `tsrun: needs ${WAITS_ON[file]}`;
   return `tsrun: ${r.failures[0] ?? 'failed'}`.replace(/\|/g, '\\|').slice(0, 160);
 }
@@ -122,6 +123,7 @@ export async function runRuntimeTools(opts: RuntimeToolsOptions): Promise<{ resu
   if (opts.only?.length) tests = tests.filter((t) => opts.only!.some((o) => t.includes(`/${o}.t`) || t.includes(`/${o}/`)));
   if (tests.length === 0) throw new Error(`${tree}: no validation executables found (validation/**/*.t)`);
   const scratch = mkdtempSync('/tmp/tsrun-rt-');
+  chmodSync(scratch, 0o755); // a container in a user namespace (mapped root) must reach its bundle
   const runtimes: [string, string][] = [['tsrun', resolve(opts.runtime)]];
   if (opts.baseline) runtimes.push([basename(opts.baseline), opts.baseline]);
   const results: FileResult[] = [];

@@ -1,4 +1,5 @@
 import type { RuntimeConfig } from '../../spec/types.ts';
+import { existsSync } from 'node:fs';
 import { TsrunError } from '../cli/errors.ts';
 
 /**
@@ -24,7 +25,7 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
   // The filter itself is compiled (runtime/seccomp); handing a notify fd to a listener is not done yet.
   if (l?.seccomp?.listenerPath || (l?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY'))
     refuse('linux.seccomp', 'SCMP_ACT_NOTIFY (a seccomp listener) is not supported by tsrun yet');
-  if (l?.mountLabel) refuse('linux.mountLabel', 'SELinux is not enabled on this host');
+  if (l?.mountLabel && existsSync('/sys/fs/selinux/enforce')) refuse('linux.mountLabel', 'SELinux labels are not applied by tsrun yet');
   if (l?.intelRdt) refuse('linux.intelRdt', 'Intel RDT is not supported by tsrun');
   if (l?.memoryPolicy) refuse('linux.memoryPolicy', 'not supported by tsrun yet');
   if (l?.netDevices && Object.keys(l.netDevices).length > 0) refuse('linux.netDevices', 'not supported by tsrun yet');

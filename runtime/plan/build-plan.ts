@@ -52,6 +52,8 @@ export function buildCreatePlan(input: PlanInput): Plan {
   const linux = config.linux;
   const proc = config.process;
   const ns = planNamespaces(linux);
+  // Without SELinux there is no label to apply: the mount label changes nothing (crun does the same).
+  if (linux?.mountLabel) input.warn('linux.mountLabel: SELinux is not enabled on this host, so there is no label to apply');
   checkNamespaceNeeds(linux, config.hostname, config.domainname, ns);
   const inUserNs = ns.has('user');
 
