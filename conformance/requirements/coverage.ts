@@ -141,4 +141,7 @@ export const COVERAGE: Record<string, string[]> = {
   'config-linux.devices.4': ['lifecycle/device-mismatch-error'],
   'config.linux-process.1': ['lifecycle/unknown-capability-warning'],
   'config.linux-process.2': ['lifecycle/unknown-capability-warning'],
+  'runtime.state.5': ['lifecycle/state.document'],
+  'config.linux-process.8': ['process and identity/cpu-affinity-unchanged'],
+  'config.linux-mount-options.28': ['mount options/remount'],
 };

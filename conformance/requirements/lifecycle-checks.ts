@@ -22,6 +22,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.equal(s.ociVersion, c.ociVersion);
     assert.equal(s.id, id);
     assert.equal(s.status, 'created');
+    assert.ok(['creating', 'created', 'running', 'stopped'].includes(String(s.status)), 'only the spec\'s states');
     assert.ok(typeof s.pid === 'number' && s.pid > 0);
     assert.equal(s.bundle, join(root.dir, `bundle-${id}`));
     assert.deepEqual(s.annotations, { 'org.example.key': 'value' });

@@ -77,6 +77,10 @@ export const SCENARIOS: Scenario[] = [
       'process.oomScoreAdj': (f) => assert.equal(f.oomScoreAdj.trim(), '123'),
       'hostname': (f) => assert.equal(f.hostname, 'conformance-host'),
       'domainname': (f) => assert.equal(f.domainname, 'conformance.test'),
+      'cpu-affinity-unchanged': (f) => {
+        const host = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('Cpus_allowed_list:'))!.split(':')[1]!.trim();
+        assert.equal(statusField(f, 'Cpus_allowed_list'), host);
+      },
     },
   },
   {
@@ -210,6 +214,7 @@ export const SCENARIOS: Scenario[] = [
       c.mounts.push({ destination: '/strict', type: 'tmpfs', source: 'tmpfs', options: ['strictatime'] } as any);
       c.mounts.push({ destination: '/bound', type: 'bind', source: '/etc', options: ['rbind', 'ro'] } as any);
       c.mounts.push({ destination: '/shared-prop', type: 'tmpfs', source: 'tmpfs', options: ['shared'] } as any);
+      c.mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['remount', 'ro', 'nosuid', 'nodev', 'noexec'] } as any);
       (c.process as Record<string, unknown>).consoleSize = { height: 10, width: 20 };
       (c as Record<string, unknown>)['org.example.unknownProperty'] = { anything: true };
       (c as Record<string, unknown>).annotations = { 'org.example.unknown.key': 'x' };
@@ -228,6 +233,7 @@ export const SCENARIOS: Scenario[] = [
         assert.equal(f.probe['/bound']!.writable, false);
       },
       'propagation': (f) => assert.ok(mountAt(f, '/shared-prop')!.optional.some((o) => o.startsWith('shared:'))),
+      'remount': (f) => assert.ok(mountAt(f, '/dev/shm')!.options.includes('ro'), 'the earlier /dev/shm remounted read-only'),
       'console-size-ignored': (f) => assert.equal(f.args[0], '/bin/tsrun-check', 'ran with consoleSize and no terminal'),
       'unknown-properties-ignored': (f) => assert.equal(f.args[0], '/bin/tsrun-check', 'ran with an unknown property and annotation'),
       'oom-score-adj-unchanged': (f) => assert.equal(f.oomScoreAdj.trim(), readFileSync('/proc/self/oom_score_adj', 'utf8').trim()),
