@@ -28,7 +28,8 @@ const {
   validateRuntimeState,
 } = await import('./index.ts');
 
-const FIXTURES = '/work/shared/fixtures/client-specs';
+// The client fixtures live in shared/, beside the checkout.
+const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/client-specs', import.meta.url));
 
 /** `runc spec` (runc 1.2) output. */
 const runcSpec = {

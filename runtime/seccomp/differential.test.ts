@@ -20,8 +20,9 @@ import { runBpf } from './bpf-interpreter.ts';
 import { compileSeccompFor, maxDepth } from './index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DOCKER = join('/work/shared/fixtures/client-specs/docker-run-config.json');
-const PODMAN = join('/work/shared/fixtures/client-specs/podman-run-config.json');
+// The client fixtures live in shared/, beside the checkout.
+const DOCKER = join(here, '../../../shared/fixtures/client-specs/docker-run-config.json');
+const PODMAN = join(here, '../../../shared/fixtures/client-specs/podman-run-config.json');
 
 function hasTool(): string | undefined {
   if (process.arch !== 'x64') return 'the differential test covers x86_64 hosts';
