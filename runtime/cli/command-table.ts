@@ -8,6 +8,8 @@ export interface CommandSpec {
   options: Options;
   /** positional arguments: [min, max] */
   arity: [number, number];
+  /** options end at the container id: what follows is the command's own (exec ID sh -c ..., ps ID -ef) */
+  optionsEndAtId?: boolean;
   load: () => Promise<{ default: CommandFn }>;
 }
 
@@ -34,8 +36,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
   delete: { summary: 'delete a container and what it holds', usage: 'delete [--force] <container-id>', options: { force: { type: 'boolean', short: 'f' } }, arity: [1, 1], load: () => import('../commands/delete.ts') },
   list: { summary: 'list containers', usage: 'list [--format table|json] [--quiet]', options: { format: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } }, arity: [0, 0], load: () => import('../commands/list.ts') },
   spec: { summary: 'write a new config.json', usage: 'spec [--bundle DIR] [--rootless]', options: { bundle: { type: 'string', short: 'b' }, rootless: { type: 'boolean' } }, arity: [0, 0], load: () => import('../commands/spec.ts') },
+  exec: {
+    summary: 'run a process in a container', usage: 'exec [options] <container-id> [command args...] | exec --process FILE <container-id>',
+    options: {
+      process: { type: 'string', short: 'p' }, detach: { type: 'boolean', short: 'd' }, 'pid-file': { type: 'string' },
+      'console-socket': { type: 'string' }, cwd: { type: 'string' }, env: { type: 'string', short: 'e', multiple: true },
+      tty: { type: 'boolean', short: 't' }, user: { type: 'string', short: 'u' }, 'additional-gids': { type: 'string', short: 'g', multiple: true },
+      cap: { type: 'string', short: 'c', multiple: true }, 'no-new-privs': { type: 'boolean' }, apparmor: { type: 'string' },
+      'process-label': { type: 'string' }, 'preserve-fds': { type: 'string' }, 'ignore-paused': { type: 'boolean' }, cgroup: { type: 'string', multiple: true },
+    },
+    arity: [1, 1000], optionsEndAtId: true, load: () => import('../commands/exec.ts'),
+  },
+  ps: { summary: 'list the processes of a container', usage: 'ps [--format table|json] <container-id> [ps options]', options: { format: { type: 'string', short: 'f' } }, arity: [1, 1000], optionsEndAtId: true, load: () => import('../commands/ps.ts') },
+  pause: { summary: 'freeze every process of a container', usage: 'pause <container-id>', options: {}, arity: [1, 1], load: () => import('../commands/pause.ts') },
+  resume: { summary: 'thaw a paused container', usage: 'resume <container-id>', options: {}, arity: [1, 1], load: () => import('../commands/resume.ts') },
   features: { summary: 'show what this runtime supports', usage: 'features', options: {}, arity: [0, 0], load: () => import('../commands/features.ts') },
 };
 
 /** runc commands that later versions of tsrun will carry; until then they fail clearly. */
-export const NOT_YET = ['exec', 'ps', 'pause', 'resume', 'update', 'events', 'checkpoint', 'restore'];
+export const NOT_YET = ['update', 'events', 'checkpoint', 'restore'];

@@ -2,7 +2,7 @@ import { writeStdout } from './stdout.ts';
 import { parseArgs } from 'node:util';
 import { RUNTIME_SPEC_VERSION } from '../../spec/version.ts';
 import type { CommandContext, GlobalOptions } from './command-context.ts';
-import { COMMANDS, NOT_YET } from './command-table.ts';
+import { COMMANDS, NOT_YET, type CommandSpec } from './command-table.ts';
 import { TsrunError } from './errors.ts';
 import { createLogger, printError, type Logger } from './logger.ts';
 
@@ -79,6 +79,25 @@ function parseGlobal(argv: string[]): { global: GlobalOptions & { help: boolean;
   return { global: g, rest: argv.slice(i) };
 }
 
+/** Puts `--` after the first positional, as Go's flag package stops there (exec ID sh -c ...). */
+function endOptionsAtFirstPositional(args: string[], options: CommandSpec['options']): string[] {
+  const takesValue = (flag: string) => {
+    const name = flag.replace(/^--?/, '');
+    const opt = options[name] ?? Object.values(options).find((o) => o.short === name);
+    return opt?.type === 'string';
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args;
+    if (a.startsWith('-') && a !== '-') {
+      if (!a.includes('=') && takesValue(a)) i++;
+      continue;
+    }
+    return [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+  }
+  return args;
+}
+
 async function main(argv: string[]): Promise<number> {
   let logger: Logger = createLogger({ format: 'text', debug: false });
   let logToFile = false;
@@ -103,7 +122,8 @@ async function main(argv: string[]): Promise<number> {
       throw new TsrunError(`unknown command ${JSON.stringify(name)} (see tsrun --help)`);
     }
     const longNames = new Set(Object.keys(spec.options));
-    const cmdArgs = rest.slice(1).map((a) => normaliseFlag(a, longNames)).filter((a): a is string => a !== null);
+    let cmdArgs = rest.slice(1).map((a) => normaliseFlag(a, longNames)).filter((a): a is string => a !== null);
+    if (spec.optionsEndAtId) cmdArgs = endOptionsAtFirstPositional(cmdArgs, spec.options);
     let parsed;
     try {
       parsed = parseArgs({ args: cmdArgs, options: spec.options, allowPositionals: true, strict: true });

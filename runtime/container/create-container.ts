@@ -84,7 +84,7 @@ function firstOwnDescriptor(): number {
 }
 
 /** Descriptors that pass into the container: systemd socket activation's, then --preserve-fds. */
-function passedFds(preserveFds: number): { fds: number[]; env: string[] } {
+export function passedFds(preserveFds: number): { fds: number[]; env: string[] } {
   const fds: number[] = [];
   const env: string[] = [];
   const listen = Number(process.env.LISTEN_FDS ?? 0);
@@ -167,6 +167,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   for (const sig of SIGNALS) process.on(sig, onSignal);
   try {
     opts.store.save(record);
+    opts.store.saveConfig(id, config);
     const layout = detectCgroupLayout();
     placement = createCgroups(layout, config.linux?.cgroupsPath, id);
     record.cgroupPaths = placement.paths;

@@ -2,6 +2,7 @@ import { TsrunError } from '../cli/errors.ts';
 import { runHooks } from '../hooks/run-hooks.ts';
 import { hookState } from './runtime-state.ts';
 import { removeCgroups } from '../cgroups/cgroup-manager.ts';
+import { isFrozen, setFrozen } from '../cgroups/freezer.ts';
 import { containerStatus } from './container-status.ts';
 import { signalContainer } from './kill-container.ts';
 import { isSameProcessAlive } from './process-identity.ts';
@@ -22,7 +23,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, w
     const record = store.load(id);
     const status = containerStatus(store, record);
     if (status === 'creating') throw new TsrunError(`cannot delete container ${id}: it is being created by pid ${record.creating?.pid}`);
-    if (status === 'running' && !force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
+    if ((status === 'running' || status === 'paused') && !force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
     // An abandoned create may have left its init waiting: it goes too.
     if (status !== 'stopped' || (record.creating && isSameProcessAlive(record.pid, record.pidStartTime))) killAndWait(record);
     destroyContainer(store, record, warn);
@@ -48,6 +49,8 @@ export function destroyContainer(store: StateStore, record: ContainerRecord, war
 
 function killAndWait(record: ContainerRecord): void {
   signalContainer(record, SIGKILL, true);
+  // A frozen process takes SIGKILL only once thawed.
+  if (isFrozen(record.cgroupPaths)) setFrozen(record.cgroupPaths, false);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; isSameProcessAlive(record.pid, record.pidStartTime); i++) {
     if (i > 10_000) throw new TsrunError(`container ${record.id}: init process ${record.pid} did not die after SIGKILL`);

@@ -8,7 +8,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   store.withLock(id, () => {
     const record = store.load(id);
     const status = containerStatus(store, record);
-    if (status !== 'created' && status !== 'running') throw new TsrunError(`cannot kill container ${id}: container not running`);
+    if (status !== 'created' && status !== 'running' && status !== 'paused') throw new TsrunError(`cannot kill container ${id}: container not running`);
     signalContainer(record, signal, all);
   });
 }

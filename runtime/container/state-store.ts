@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hook } from '../../spec/types.ts';
+import type { Hook, RuntimeConfig } from '../../spec/types.ts';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import { isSameProcessAlive, readProcessStat } from './process-identity.ts';
 
@@ -30,6 +30,7 @@ export interface ContainerRecord {
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
+const CONFIG_FILE = 'config.json';
 const LOCK_FILE = 'lock';
 
 export class StateStore {
@@ -73,6 +74,15 @@ export class StateStore {
     const tmp = join(dir, `.${STATE_FILE}.${process.pid}`);
     writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
     renameSync(tmp, join(dir, STATE_FILE));
+  }
+
+  /** The config the container was made from, kept so later changes to the bundle do not reach it (runtime.md). */
+  saveConfig(id: string, config: unknown): void {
+    writeFileSync(join(this.dir(id), CONFIG_FILE), JSON.stringify(config), { mode: 0o600 });
+  }
+
+  loadConfig(id: string): RuntimeConfig {
+    return JSON.parse(readFileSync(join(this.dir(id), CONFIG_FILE), 'utf8')) as RuntimeConfig;
   }
 
   remove(id: string): void {

@@ -1,0 +1,75 @@
+import type { Process } from '../../spec/types.ts';
+import { TsrunError } from '../cli/errors.ts';
+import type { Logger } from '../cli/logger.ts';
+import { joinCgroups } from '../cgroups/cgroup-manager.ts';
+import { launchInit } from '../launch/launch-init.ts';
+import { buildExecPlan } from '../plan/build-exec-plan.ts';
+import { containerStatus } from './container-status.ts';
+import { writePidFile, passedFds } from './create-container.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface ExecOptions {
+  store: StateStore;
+  id: string;
+  process: Process;
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+  logger: Logger;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+
+/**
+ * exec: a new process in a created or running container, through the helper's join mode. In the
+ * foreground it passes the process's exit status through (128+signal when killed); detached it
+ * returns once the process runs, with --pid-file written.
+ */
+export async function execInContainer(opts: ExecOptions): Promise<number> {
+  const record = opts.store.load(opts.id);
+  const status = containerStatus(opts.store, record);
+  if (status === 'paused' && !opts.ignorePaused) throw new TsrunError(`cannot exec in container ${opts.id}: it is paused (use --ignore-paused)`);
+  if (status !== 'created' && status !== 'running' && status !== 'paused') throw new TsrunError(`cannot exec in container ${opts.id}: it is ${status}`);
+  if (opts.process.terminal) throw new TsrunError('process.terminal: terminals are not supported by tsrun yet; exec without -t');
+  if (!opts.process.args || opts.process.args.length === 0) throw new TsrunError('exec: no command to run (give one, or --process FILE)');
+  const pass = passedFds(opts.preserveFds);
+  const ops = buildExecPlan({
+    config: opts.store.loadConfig(opts.id),
+    process: opts.process,
+    initPid: record.pid,
+    rootfs: record.rootfs,
+    foreground: !opts.detach,
+    passFds: pass.fds.length,
+    extraEnv: pass.env,
+    warn: (m) => opts.logger.warn(m),
+    debug: (m) => opts.logger.debug(m),
+  });
+  let pid = 0;
+  let init;
+  try {
+    init = await launchInit({
+      ops,
+      passFds: pass.fds,
+      beforeGo: (p) => {
+        pid = p;
+        joinCgroups({ paths: record.cgroupPaths, created: [] }, p);
+      },
+    });
+  } catch (err) {
+    if (pid > 0) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    throw err;
+  }
+  if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
+  if (opts.detach) return 0;
+  const forward = (sig: NodeJS.Signals) => {
+    try { process.kill(init.pid, sig); } catch { /* exited */ }
+  };
+  init.helper.ref();
+  for (const sig of FORWARDED) process.on(sig, forward);
+  const code = await init.exited;
+  for (const sig of FORWARDED) process.off(sig, forward);
+  return code;
+}
