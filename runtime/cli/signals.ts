@@ -16,7 +16,3 @@ export function parseSignal(text: string | undefined): number {
   }
   throw new TsrunError(`unknown signal ${JSON.stringify(text)}`);
 }
-
-export function signalName(n: number): string {
-  return Object.keys(SIGNALS).find((k) => SIGNALS[k] === n) ?? String(n);
-}

@@ -10,6 +10,7 @@ import { ownCgroupDirs } from '../cgroups/cgroup-path.ts';
 import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from '../cgroups/cgroup-manager.ts';
 import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
 import { runHooks } from '../hooks/run-hooks.ts';
+import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { buildCreatePlan } from '../plan/build-plan.ts';
 import { mountContaining } from '../plan/mount-table.ts';
@@ -194,7 +195,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       cgroupPlacement: placement,
       cgroupSelfJoin: selfJoin ? Object.values(placement.paths).map((p) => `${p}/tasks`) : [],
       cgroupSelfLeave: selfJoin ? ownCgroupDirs(layout).map((p) => `${p}/tasks`) : [],
-      newCgroupNs: false,
       warn: (m) => opts.logger.warn(m),
       debug: (m) => opts.logger.debug(m),
     });
@@ -216,7 +216,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
         // In the runtime's namespaces, once the container's exist and before its pivot_root.
         // 'created', not 'creating': what the runtime-tools suite (hooks_stdin) checks for, and what
         // the container is by the time it could act on it; runc reports the same.
-        const hookState = { ociVersion: config.ociVersion, id, status: 'created', pid, bundle, annotations: record.annotations };
+        const hookState = { ...hookStateOf(record), status: 'created' };
         runHooks('prestart', config.hooks?.prestart, hookState);
         runHooks('createRuntime', config.hooks?.createRuntime, hookState);
       },

@@ -9,7 +9,7 @@ import { isBindMount, mountOps, type MountContext } from './mounts.ts';
 import { checkNamespaceNeeds, planNamespaces } from './namespaces.ts';
 import { identityOp, lookupPath, personalityOps, processEnv, rlimitOps } from './process-ops.ts';
 
-export interface PlanInput extends MountContext {
+export interface PlanInput extends Omit<MountContext, 'newCgroupNs'> {
   config: RuntimeConfig;
   rootfs: string;
   execFifo: string;
