@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TSRUN, TestRoot, waitFor } from './harness.ts';
@@ -55,7 +55,7 @@ describe('signals, kill --all, locking and recycled pids', () => {
     assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
   });
 
-  test('a recycled pid is never taken for the container (start time is checked)', () => {
+  test('a recycled pid is never taken for the container (start time is checked)', async () => {
     const id = root.id();
     const bundle = root.bundle(id, root.config(id, ['sleep', '1000']));
     assert.equal(root.tsrun(['create', '--bundle', bundle, id]).status, 0);
@@ -63,8 +63,13 @@ describe('signals, kill --all, locking and recycled pids', () => {
     const record = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; pidStartTime: number };
     const realPid = record.pid;
     // Point the state at a live process that is not the container, as a recycled pid would be.
+    // Start times count in clock ticks (10 ms): a decoy started in the init's own tick would be
+    // indistinguishable, which a real recycled pid never is; start it a tick later.
+    await new Promise((r) => setTimeout(r, 50));
     const decoy = spawn('sleep', ['1000'], { stdio: 'ignore' });
     try {
+      assert.ok(await waitFor(() => existsSync(`/proc/${decoy.pid}/stat`)));
+      assert.notEqual(Number(readFileSync(`/proc/${decoy.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]), record.pidStartTime, 'the decoy is a different process');
       writeFileSync(file, JSON.stringify({ ...record, pid: decoy.pid }));
       assert.equal(state(id).status, 'stopped', 'another process with that pid is not the container');
       assert.notEqual(root.tsrun(['kill', id, 'KILL']).status, 0, 'kill refuses');
