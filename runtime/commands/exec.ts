@@ -46,7 +46,7 @@ const exec: CommandFn = async (ctx, { values, positionals }) => {
     }
     if (values['no-new-privs']) proc.noNewPrivileges = true;
   }
-  if (values['console-socket'] || values.tty) throw new TsrunError('exec: terminals (-t, --console-socket) are not supported by tsrun yet');
+  if (values.tty) proc.terminal = true;
   if (values.apparmor || values['process-label']) throw new TsrunError('exec: AppArmor and SELinux labels are not available on this host');
   if (values.cgroup) throw new TsrunError('exec: --cgroup (a sub-cgroup) is not supported by tsrun yet');
   const preserve = values['preserve-fds'];
@@ -54,6 +54,7 @@ const exec: CommandFn = async (ctx, { values, positionals }) => {
     store, id, process: proc,
     detach: values.detach === true,
     pidFile: values['pid-file'] as string | undefined,
+    consoleSocket: values['console-socket'] as string | undefined,
     preserveFds: preserve === undefined ? 0 : Number(preserve),
     ignorePaused: values['ignore-paused'] === true,
     logger: ctx.logger,

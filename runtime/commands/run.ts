@@ -14,10 +14,13 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
   const id = positionals[0]!;
   const detach = values.detach === true;
   const store = ctx.store();
-  const { record, init } = await createContainer({ ...createOptionsFrom(ctx, values, id), foreground: !detach });
+  const options = createOptionsFrom(ctx, values, id);
+  const { record, init, console: tty } = await createContainer({ ...options, foreground: !detach, ownConsole: !detach && !options.consoleSocket });
   try {
+    tty?.attach();
     startContainer(store, id);
   } catch (err) {
+    tty?.abandon();
     deleteContainer(store, id, true);
     throw err;
   }
@@ -34,6 +37,7 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
   init.helper.ref(); // stage 0 reports the container's exit: stay until it does
   for (const sig of FORWARDED) process.on(sig, forward);
   const status = await init.exited;
+  await tty?.finish();
   t('exited');
   for (const sig of FORWARDED) process.off(sig, forward);
   if (values.keep !== true) deleteContainer(store, id, true, (m) => ctx.logger.warn(m));

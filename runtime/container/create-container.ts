@@ -12,7 +12,8 @@ import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
 import { runHooks } from '../hooks/run-hooks.ts';
 import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
-import { buildCreatePlan } from '../plan/build-plan.ts';
+import { buildCreatePlan, type ConsoleTarget } from '../plan/build-plan.ts';
+import { LocalConsole } from '../console/local-console.ts';
 import { mountContaining } from '../plan/mount-table.ts';
 import { checkContainerId } from './container-id.ts';
 import { readProcessStat } from './process-identity.ts';
@@ -30,12 +31,16 @@ export interface CreateOptions {
   preserveFds: number;
   /** keep the helper as the container's parent, to learn its exit status (tsrun run) */
   foreground: boolean;
+  /** with process.terminal and no --console-socket, tsrun itself is the console (run in the foreground) */
+  ownConsole?: boolean;
   logger: Logger;
 }
 
 export interface CreatedContainer {
   record: ContainerRecord;
   init: LaunchedInit;
+  /** when tsrun is the console: attach it once the container starts */
+  console?: LocalConsole;
 }
 
 /** Reads and validates <bundle>/config.json; every failure names the file and the field. */
@@ -120,11 +125,17 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const { bundle, config, rootfs } = loadBundleConfig(opts.bundle);
   if (opts.consoleSocket && !config.process?.terminal)
     throw new TsrunError('--console-socket was given but process.terminal is false');
+  const terminal = config.process?.terminal === true;
+  if (terminal && !opts.consoleSocket && !opts.ownConsole)
+    throw new TsrunError(`${join(bundle, 'config.json')}: process.terminal is true: give --console-socket for the terminal (a detached container has no other console)`);
   if (opts.preserveFds < 0 || !Number.isInteger(opts.preserveFds)) throw new TsrunError('--preserve-fds: must be a whole number');
   const pass = passedFds(opts.preserveFds);
 
   const t = (what: string) => opts.logger.debug(`create ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
   t('config validated');
+  const localConsole = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
+  const consoleTarget: ConsoleTarget | undefined = !terminal ? undefined
+    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: 4 + pass.fds.length };
   const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
@@ -149,6 +160,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       : {}),
   };
   const cleanup = () => {
+    localConsole?.abandon();
     const pid = initPid;
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -191,6 +203,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       foreground: opts.foreground,
       passFds: pass.fds.length,
       extraEnv: pass.env,
+      console: consoleTarget,
       cgroupLayout: layout,
       cgroupPlacement: placement,
       cgroupSelfJoin: selfJoin ? Object.values(placement.paths).map((p) => `${p}/tasks`) : [],
@@ -203,6 +216,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const init = await launchInit({
       ops: plan.ops,
       passFds: pass.fds,
+      consoleFd: localConsole?.helperEnd,
+      onSpawned: () => localConsole?.helperStarted(),
       trace: t,
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
@@ -231,7 +246,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     opts.store.save(record);
     t('state saved');
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
-    return { record, init };
+    return { record, init, console: localConsole };
   } catch (err) {
     initPid ||= (err as { initPid?: number }).initPid ?? 0;
     cleanup();

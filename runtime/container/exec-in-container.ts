@@ -3,6 +3,8 @@ import { TsrunError } from '../cli/errors.ts';
 import type { Logger } from '../cli/logger.ts';
 import { joinCgroups } from '../cgroups/cgroup-manager.ts';
 import { launchInit } from '../launch/launch-init.ts';
+import { LocalConsole } from '../console/local-console.ts';
+import { resolve } from 'node:path';
 import { buildExecPlan } from '../plan/build-exec-plan.ts';
 import { containerStatus } from './container-status.ts';
 import { writePidFile, passedFds } from './create-container.ts';
@@ -14,6 +16,7 @@ export interface ExecOptions {
   process: Process;
   detach: boolean;
   pidFile?: string;
+  consoleSocket?: string;
   preserveFds: number;
   ignorePaused: boolean;
   logger: Logger;
@@ -31,9 +34,12 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const status = containerStatus(opts.store, record);
   if (status === 'paused' && !opts.ignorePaused) throw new TsrunError(`cannot exec in container ${opts.id}: it is paused (use --ignore-paused)`);
   if (status !== 'created' && status !== 'running' && status !== 'paused') throw new TsrunError(`cannot exec in container ${opts.id}: it is ${status}`);
-  if (opts.process.terminal) throw new TsrunError('process.terminal: terminals are not supported by tsrun yet; exec without -t');
+  const terminal = opts.process.terminal === true;
+  if (opts.consoleSocket && !terminal) throw new TsrunError('--console-socket was given but the process has no terminal (-t or process.terminal)');
+  if (terminal && !opts.consoleSocket && opts.detach) throw new TsrunError('exec: a detached process with a terminal needs --console-socket');
   if (!opts.process.args || opts.process.args.length === 0) throw new TsrunError('exec: no command to run (give one, or --process FILE)');
   const pass = passedFds(opts.preserveFds);
+  const tty = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
   const ops = buildExecPlan({
     config: opts.store.loadConfig(opts.id),
     process: opts.process,
@@ -42,6 +48,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     foreground: !opts.detach,
     passFds: pass.fds.length,
     extraEnv: pass.env,
+    console: !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: 4 + pass.fds.length },
     warn: (m) => opts.logger.warn(m),
     debug: (m) => opts.logger.debug(m),
   });
@@ -51,12 +58,16 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     init = await launchInit({
       ops,
       passFds: pass.fds,
+      consoleFd: tty?.helperEnd,
+      onSpawned: () => tty?.helperStarted(),
       beforeGo: (p) => {
         pid = p;
         joinCgroups({ paths: record.cgroupPaths, created: [] }, p);
       },
     });
+    tty?.attach();
   } catch (err) {
+    tty?.abandon();
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
@@ -70,6 +81,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   init.helper.ref();
   for (const sig of FORWARDED) process.on(sig, forward);
   const code = await init.exited;
+  await tty?.finish();
   for (const sig of FORWARDED) process.off(sig, forward);
   return code;
 }

@@ -11,7 +11,6 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
     throw new TsrunError(`${source}: ${field}: ${why}`);
   };
   const p = config.process;
-  if (p?.terminal) refuse('process.terminal', 'terminals are not supported by tsrun yet; set it to false');
   if (p?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
   if (p?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
   if (p?.scheduler) refuse('process.scheduler', 'not supported by tsrun yet');

@@ -10,6 +10,10 @@ export interface LaunchOptions {
   ops: PlanOp[];
   /** descriptors of this process passed to the container at 3, 4, ... */
   passFds: number[];
+  /** a socket the helper gets right after its sync socket (at 4 + passFds.length): tsrun as the console */
+  consoleFd?: number;
+  /** right after the spawn (the caller closes its copies of what the helper inherited) */
+  onSpawned?: () => void;
   /** called with the container's host pid; the container waits for it at its WAIT_GO (id maps, cgroups) */
   beforeGo: (pid: number) => void;
   timeoutMs?: number;
@@ -30,13 +34,14 @@ export interface LaunchedInit {
 export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
   const syncFd = 3 + opts.passFds.length;
   const helper = spawn(helperPath(), [String(syncFd)], {
-    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe'],
+    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe', ...(opts.consoleFd === undefined ? [] : [opts.consoleFd])],
     env: {},
   });
   const exited = new Promise<number>((resolve) => {
     helper.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   });
   opts.trace?.('helper spawned');
+  opts.onSpawned?.();
   const sock = helper.stdio[syncFd] as Socket;
   return new Promise<LaunchedInit>((resolve, reject) => {
     let pid = 0;

@@ -41,6 +41,8 @@ enum plan_op {
 	OP_SECCOMP = 32,       /* program (struct sock_filter[]), flags          */
 	OP_OPEN_PROC = 33,     /* path of a proc mount, for OP_WAIT_EXEC_FIFO(1)  */
 	OP_PLAIN_CHROOT = 34,  /* path: chroot without moving any mount          */
+	OP_CONSOLE_SOCKET = 35,/* kind(0 path|1 inherited fd), path or fd: where the pty master goes */
+	OP_TERMINAL = 36,      /* rows, cols, uid, mount on /dev/console(0|1): pty as the process's stdio */
 };
 
 /* OP_MOUNT "where": how the target is named. */

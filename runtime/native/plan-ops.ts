@@ -37,6 +37,8 @@ export const Op = {
   SECCOMP: 32,
   OPEN_PROC: 33,
   PLAIN_CHROOT: 34,
+  CONSOLE_SOCKET: 35,
+  TERMINAL: 36,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

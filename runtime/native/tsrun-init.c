@@ -33,6 +33,10 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -56,6 +60,7 @@ static int sync_fd = -1;
 static int root_fd = -1;      /* directory in-root paths resolve in (OP_OPEN_ROOT) */
 static int fifo_fd = -1;      /* O_PATH handle on the exec fifo (OP_OPEN_EXEC_FIFO) */
 static int proc_fd = -1;      /* O_PATH handle on a proc mount (OP_OPEN_PROC) */
+static int console_fd = -1;   /* unix socket the pty master is sent on (OP_CONSOLE_SOCKET) */
 static char exec_path[4096];  /* resolved by OP_PREPARE_EXEC */
 static const char *op_name = "start";
 static int reported_ready;    /* after OP_READY nobody reads the sync socket any more */
@@ -506,6 +511,87 @@ static void op_wait_exec_fifo(const struct op *op)
 	if (proc_fd >= 0) { close(proc_fd); proc_fd = -1; }
 }
 
+/* Where the pty master goes: the caller's --console-socket (connected from the host's mount
+ * namespace, before any pivot), or a socket tsrun handed down when it is the console itself. */
+static void op_console_socket(const struct op *op)
+{
+	if (num_arg(op, 0) == 1) {
+		console_fd = (int)num_arg(op, 1);
+		if (fcntl(console_fd, F_SETFD, FD_CLOEXEC) < 0) fail("console socket fd %d", console_fd);
+		return;
+	}
+	char *path = str_arg(op, 1);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof addr.sun_path) { errno = ENAMETOOLONG; fail("console socket %s", path); }
+	strcpy(addr.sun_path, path);
+	console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (console_fd < 0) fail("socket");
+	if (connect(console_fd, (struct sockaddr *)&addr, sizeof addr) < 0) fail("connecting to console socket %s", path);
+	free(path);
+}
+
+static void send_master(int master)
+{
+	static const char name[] = "/dev/ptmx"; /* runc sends the name too; go-runc's console reads it */
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof cbuf);
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = sizeof name - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof master);
+	ssize_t n;
+	do n = sendmsg(console_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+	if (n < 0) fail("sending the pty master to the console socket");
+}
+
+/*
+ * A pty from the container's own devpts becomes the process's stdio and controlling terminal;
+ * the master goes to the console socket. In the container's init it also backs /dev/console.
+ */
+static void op_terminal(const struct op *op)
+{
+	unsigned rows = (unsigned)num_arg(op, 0), cols = (unsigned)num_arg(op, 1);
+	uid_t uid = (uid_t)num_arg(op, 2);
+	int mount_console = (int)num_arg(op, 3);
+	if (console_fd < 0) { errno = EBADF; fail("no console socket"); }
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0) fail("open /dev/ptmx (is devpts mounted on /dev/pts?)");
+	int unlock = 0;
+	unsigned num = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("unlocking the pty");
+	if (ioctl(master, TIOCGPTN, &num) < 0) fail("pty number");
+	char slave_path[64];
+	snprintf(slave_path, sizeof slave_path, "/dev/pts/%u", num);
+	/* The peer through the master, not the path: nothing in /dev/pts can be swapped in between. */
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) fail("open %s", slave_path);
+	if (rows || cols) {
+		struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail("setting the console size");
+	}
+	if (mount_console) {
+		int f = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0) fail("creating /dev/console");
+		close(f);
+		if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0) fail("bind %s on /dev/console", slave_path);
+	}
+	send_master(master);
+	close(master);
+	close(console_fd);
+	console_fd = -1;
+	/* The process's user owns its terminal (runc's fixStdioPermissions); the group stays tty's. */
+	if (fchown(slave, uid, (gid_t)-1) < 0) fail("chown %s", slave_path);
+	if (setsid() < 0 && errno != EPERM) fail("setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("making %s the controlling terminal", slave_path);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0) fail("dup2 %s to %d", slave_path, fd);
+	if (slave > 2) close(slave);
+}
+
 /* Stage 0 after the clone: report the pid, then either leave or reap the container. */
 static void stage0_after_clone(const struct op *op, pid_t child)
 {
@@ -547,6 +633,7 @@ static const char *const op_names[] = {
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
 	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace", [OP_JOIN_SESSION_KEYRING] = "keyring",
 	[OP_SECCOMP] = "seccomp", [OP_OPEN_PROC] = "proc", [OP_PLAIN_CHROOT] = "chroot",
+	[OP_CONSOLE_SOCKET] = "console socket", [OP_TERMINAL] = "terminal",
 };
 
 static void run_op(const struct op *op)
@@ -670,6 +757,8 @@ static void run_op(const struct op *op)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)num_arg(op, 1), &prog) < 0) fail("installing the seccomp filter");
 		break;
 	}
+	case OP_CONSOLE_SOCKET: op_console_socket(op); break;
+	case OP_TERMINAL: op_terminal(op); break;
 	case OP_BECOME_ROOT:
 		/* In a new user namespace our ids are still the host's (unmapped): take the namespace's root. */
 		if (setresgid(0, 0, 0) < 0) fail("setgid 0 in the user namespace");

@@ -2,6 +2,8 @@ import { readlinkSync } from 'node:fs';
 import type { Process, RuntimeConfig } from '../../spec/types.ts';
 import { Op, type PlanOp } from '../native/plan-ops.ts';
 import { compileSeccomp } from '../seccomp/index.ts';
+import { TsrunError } from '../cli/errors.ts';
+import { consoleSocketOp, terminalOp, type ConsoleTarget } from './build-plan.ts';
 import { NAMESPACE_FLAGS, type NamespaceType } from './linux-constants.ts';
 import { identityOp, lookupPath, processEnv, rlimitOps } from './process-ops.ts';
 
@@ -14,6 +16,8 @@ export interface ExecPlanInput {
   foreground: boolean;
   passFds: number;
   extraEnv: string[];
+  /** process.terminal: where the pty master goes */
+  console?: ConsoleTarget;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
 }
@@ -33,6 +37,8 @@ const JOIN_ORDER: [NamespaceType, string][] = [
 export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   const { process: proc, initPid } = input;
   const ops: PlanOp[] = [];
+  if (proc.terminal && !input.console) throw new TsrunError('process.terminal: no console socket to send the terminal to');
+  if (proc.terminal && input.console) ops.push(consoleSocketOp(input.console));
   for (const [type, name] of JOIN_ORDER) {
     const theirs = `/proc/${initPid}/ns/${name}`;
     let differs = false;
@@ -46,6 +52,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   ops.push({ op: Op.CLONE, args: [0, input.foreground ? 1 : 0] });
   ops.push({ op: Op.WAIT_GO, args: [] });
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
+  if (proc.terminal) ops.push(terminalOp(proc, false));
   ops.push(...rlimitOps(proc));
   const seccomp = input.config.linux?.seccomp ? compileSeccomp(input.config.linux.seccomp, 'config.json') : undefined;
   const seccompOp: PlanOp[] = seccomp ? [{ op: Op.SECCOMP, args: [seccomp.program, seccomp.flags] }] : [];

@@ -31,8 +31,23 @@ export interface PlanInput extends Omit<MountContext, 'newCgroupNs'> {
   /** descriptors 3 .. 3+n-1 that pass into the container (LISTEN_FDS and --preserve-fds) */
   passFds: number;
   extraEnv: string[];
+  /** process.terminal: where the pty master goes */
+  console?: ConsoleTarget;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
+}
+
+/** The caller's --console-socket path, or the helper's descriptor of a socket tsrun holds the other end of. */
+export type ConsoleTarget = { path: string } | { fd: number };
+
+/** Stage 0 connects (in the host's mount namespace) before anything else moves it. */
+export function consoleSocketOp(target: ConsoleTarget): PlanOp {
+  return 'path' in target ? { op: Op.CONSOLE_SOCKET, args: [0, target.path] } : { op: Op.CONSOLE_SOCKET, args: [1, target.fd] };
+}
+
+/** The pty, made in the container's devpts once its root is in place; in init it also backs /dev/console. */
+export function terminalOp(proc: NonNullable<RuntimeConfig['process']>, mountConsole: boolean): PlanOp {
+  return { op: Op.TERMINAL, args: [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user?.uid ?? 0, mountConsole ? 1 : 0] };
 }
 
 export interface Plan {
@@ -58,7 +73,10 @@ export function buildCreatePlan(input: PlanInput): Plan {
   const inUserNs = ns.has('user');
 
   const ops: PlanOp[] = [];
+  const console = proc?.terminal ? input.console : undefined;
+  if (proc?.terminal && !console) throw new TsrunError('process.terminal: no console socket to send the terminal to');
   // Stage 0: what the container's process inherits before it exists.
+  if (console) ops.push(consoleSocketOp(console));
   if (proc?.oomScoreAdj !== undefined) ops.push({ op: Op.WRITE_FILE, args: ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)] });
   for (const j of ns.join) ops.push({ op: Op.SETNS, args: [j.path, j.flag] });
   if (ns.create & CLONE_NEWTIME) {
@@ -97,6 +115,11 @@ export function buildCreatePlan(input: PlanInput): Plan {
     ({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] }));
   const ownMountNs = ns.has('mount');
   const rootfsSetup = ownMountNs ? rootfsOps(input, inUserNs, newCgroupNs) : chrootOnlyOps(input, sysctlOps);
+  if (console && proc) {
+    // As runc: right after the root moved, before / may turn read-only (/dev/console is made then).
+    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
+    rootfsSetup.splice(pivot + 1, 0, terminalOp(proc, ownMountNs));
+  }
   if (!goEarly && hooksBeforePivot) {
     const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT);
     rootfsSetup.splice(pivot, 0, ...waitGo);
