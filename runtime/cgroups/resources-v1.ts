@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LinuxResources } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { hierarchyFor, type CgroupLayout } from './cgroup-layout.ts';
@@ -32,8 +32,12 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
 
   const mem = res.memory;
   if (mem) {
+    // v1 keeps limit <= memsw limit at every instant: raising both (an update) must raise memsw
+    // first, lowering must lower the limit first (runc's order).
+    const memswFirst = Boolean(mem.limit && mem.swap) && (mem.swap === -1 || currentMemswLimit(layout, placement) < Number(mem.swap));
+    if (memswFirst) write('memory', 'memory.memsw.limit_in_bytes', mem.swap!, 'memory.swap');
     if (mem.limit) write('memory', 'memory.limit_in_bytes', mem.limit, 'memory.limit');
-    if (mem.swap) write('memory', 'memory.memsw.limit_in_bytes', mem.swap, 'memory.swap');
+    if (mem.swap && !memswFirst) write('memory', 'memory.memsw.limit_in_bytes', mem.swap, 'memory.swap');
     if (mem.reservation) write('memory', 'memory.soft_limit_in_bytes', mem.reservation, 'memory.reservation');
     if (mem.swappiness !== undefined && mem.swappiness !== null && Number(mem.swappiness) <= 100)
       write('memory', 'memory.swappiness', Number(mem.swappiness), 'memory.swappiness');
@@ -65,6 +69,16 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
   if (res.rdma && Object.keys(res.rdma).length > 0) unsupported('rdma');
   if (res.unified && Object.keys(res.unified).length > 0)
     throw new TsrunError('linux.resources.unified: cgroup v2 files cannot be set on a cgroup v1 host');
+}
+
+function currentMemswLimit(layout: CgroupLayout, placement: CgroupPlacement): number {
+  const h = hierarchyFor(layout, 'memory');
+  const dir = h && placement.paths[h.mountpoint];
+  try {
+    return dir ? Number(readFileSync(`${dir}/memory.memsw.limit_in_bytes`, 'utf8')) : Infinity;
+  } catch {
+    return Infinity;
+  }
 }
 
 /** Whether a LinuxResources object asks for anything at all (zeros count as unset). */

@@ -50,8 +50,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ps: { summary: 'list the processes of a container', usage: 'ps [--format table|json] <container-id> [ps options]', options: { format: { type: 'string', short: 'f' } }, arity: [1, 1000], optionsEndAtId: true, load: () => import('../commands/ps.ts') },
   pause: { summary: 'freeze every process of a container', usage: 'pause <container-id>', options: {}, arity: [1, 1], load: () => import('../commands/pause.ts') },
   resume: { summary: 'thaw a paused container', usage: 'resume <container-id>', options: {}, arity: [1, 1], load: () => import('../commands/resume.ts') },
+  update: {
+    summary: 'change the resource limits of a container', usage: 'update [-r FILE|-] [--memory SIZE ...] <container-id>',
+    options: {
+      resources: { type: 'string', short: 'r' },
+      ...Object.fromEntries(['memory', 'memory-reservation', 'memory-swap', 'kernel-memory', 'kernel-memory-tcp', 'cpu-period', 'cpu-quota',
+        'cpu-share', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'blkio-weight', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
+      ].map((f) => [f, { type: 'string' as const }])),
+    },
+    arity: [1, 1], load: () => import('../commands/update.ts'),
+  },
   features: { summary: 'show what this runtime supports', usage: 'features', options: {}, arity: [0, 0], load: () => import('../commands/features.ts') },
 };
 
 /** runc commands that later versions of tsrun will carry; until then they fail clearly. */
-export const NOT_YET = ['update', 'events', 'checkpoint', 'restore'];
+export const NOT_YET = ['events', 'checkpoint', 'restore'];
