@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libseccomp-dev: only for the differential test of our seccomp compiler against libseccomp.
-packages=(busybox-static gcc make libc6-dev file libseccomp-dev)
+# containerd, docker.io, podman (with conmon) and runc: the real clients the tests drive tsrun
+# through, and the reference runtime they compare it with; bsdutils gives script(1) for -t runs.
+packages=(busybox-static gcc make libc6-dev file libseccomp-dev containerd docker.io podman conmon runc bsdutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
