@@ -16,10 +16,6 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
   if (p?.scheduler) refuse('process.scheduler', 'not supported by tsrun yet');
   if (p?.ioPriority) refuse('process.ioPriority', 'not supported by tsrun yet');
   if (p?.execCPUAffinity) refuse('process.execCPUAffinity', 'not supported by tsrun yet');
-  // Hooks that run inside the container's namespaces need the helper to run them: not yet.
-  for (const kind of ['createContainer', 'startContainer'] as const) {
-    if ((config.hooks?.[kind] ?? []).length > 0) refuse(`hooks.${kind}`, 'hooks run in the container namespace are not supported by tsrun yet');
-  }
   const l = config.linux;
   // The filter itself is compiled (runtime/seccomp); handing a notify fd to a listener is not done yet.
   if (l?.seccomp?.listenerPath || (l?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY'))

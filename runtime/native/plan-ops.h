@@ -43,6 +43,7 @@ enum plan_op {
 	OP_PLAIN_CHROOT = 34,  /* path: chroot without moving any mount          */
 	OP_CONSOLE_SOCKET = 35,/* kind(0 path|1 inherited fd), path or fd: where the pty master goes */
 	OP_TERMINAL = 36,      /* rows, cols, uid, mount on /dev/console(0|1): pty as the process's stdio */
+	OP_RUN_HOOK = 37,      /* path, timeout s (0: none), argc, argv..., env..., state before pid, state after pid */
 };
 
 /* OP_MOUNT "where": how the target is named. */

@@ -39,6 +39,7 @@ export const Op = {
   PLAIN_CHROOT: 34,
   CONSOLE_SOCKET: 35,
   TERMINAL: 36,
+  RUN_HOOK: 37,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

@@ -35,6 +35,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <sys/personality.h>
@@ -90,7 +92,8 @@ static void fail(const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	char line[8192];
-	snprintf(line, sizeof line, "%s: %s: %s", op_name, msg, strerror(err));
+	if (err) snprintf(line, sizeof line, "%s: %s: %s", op_name, msg, strerror(err));
+	else snprintf(line, sizeof line, "%s: %s", op_name, msg); /* no system call failed: nothing to add */
 	send_line("E", line);
 	if (reported_ready) {
 		/* tsrun stopped listening at ready: the container's stderr is the only witness left. */
@@ -592,6 +595,78 @@ static void op_terminal(const struct op *op)
 	if (slave > 2) close(slave);
 }
 
+/*
+ * createContainer and startContainer hooks: run from inside the container's namespaces, as runc
+ * runs them, with the state on stdin. The pid in that state is ours as the container sees it
+ * (tsrun sends the JSON split around it). A hook that fails or outlives its timeout fails us.
+ */
+static void op_run_hook(const struct op *op)
+{
+	char *path = str_arg(op, 0);
+	uint64_t timeout = num_arg(op, 1), argc = num_arg(op, 2);
+	if (argc < 1 || 3 + argc + 2 > op->argc) { errno = EINVAL; fail("hook %s: malformed", path); }
+	size_t envc = op->argc - 3 - argc - 2;
+	char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
+	if (!argv || !envp) fail("out of memory");
+	for (uint64_t i = 0; i < argc; i++) argv[i] = str_arg(op, 3 + (int)i);
+	for (size_t i = 0; i < envc; i++) envp[i] = str_arg(op, 3 + (int)argc + (int)i);
+	char *before = str_arg(op, op->argc - 2), *after = str_arg(op, op->argc - 1);
+	char state[16384];
+	int len = snprintf(state, sizeof state, "%s%d%s", before, getpid(), after);
+	if (len < 0 || (size_t)len >= sizeof state) { errno = E2BIG; fail("hook %s: state too large", path); }
+	int in[2], exec_err[2];
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(exec_err, O_CLOEXEC) < 0) fail("pipe for hook %s", path);
+	pid_t pid = fork();
+	if (pid < 0) fail("fork for hook %s", path);
+	if (pid == 0) {
+		/* exec_err closes on a successful exec; otherwise it carries errno back. */
+		if (dup2(in[0], 0) >= 0) execve(path, argv, envp);
+		int e = errno;
+		ssize_t n = write(exec_err[1], &e, sizeof e);
+		(void)n;
+		_exit(127);
+	}
+	close(in[0]);
+	close(exec_err[1]);
+	int child_errno = 0;
+	ssize_t got;
+	do got = read(exec_err[0], &child_errno, sizeof child_errno); while (got < 0 && errno == EINTR);
+	close(exec_err[0]);
+	if (got == sizeof child_errno) {
+		waitpid(pid, NULL, 0);
+		errno = child_errno;
+		fail("exec of hook %s", path);
+	}
+	signal(SIGPIPE, SIG_IGN); /* a hook that does not read its stdin is not an error */
+	ssize_t w = write(in[1], state, (size_t)len);
+	(void)w;
+	close(in[1]);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (timeout && pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		int r;
+		do r = poll(&p, 1, (int)(timeout * 1000)); while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			errno = ETIMEDOUT;
+			fail("hook %s did not finish within its timeout of %llu s", path, (unsigned long long)timeout);
+		}
+	}
+	if (pidfd >= 0) close(pidfd);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) fail("waiting for hook %s", path);
+	signal(SIGPIPE, SIG_DFL);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = 0;
+		if (WIFEXITED(status)) fail("hook %s exited with status %d", path, WEXITSTATUS(status));
+		fail("hook %s was killed by signal %d", path, WTERMSIG(status));
+	}
+	for (uint64_t i = 0; i < argc; i++) free(argv[i]);
+	for (size_t i = 0; i < envc; i++) free(envp[i]);
+	free(argv); free(envp); free(before); free(after); free(path);
+}
+
 /* Stage 0 after the clone: report the pid, then either leave or reap the container. */
 static void stage0_after_clone(const struct op *op, pid_t child)
 {
@@ -633,7 +708,7 @@ static const char *const op_names[] = {
 	[OP_PREPARE_EXEC] = "exec", [OP_EXEC] = "exec", [OP_CLOEXEC_FROM] = "fds", [OP_MKDIR] = "mkdir",
 	[OP_SETSID] = "setsid", [OP_BECOME_ROOT] = "user namespace", [OP_JOIN_SESSION_KEYRING] = "keyring",
 	[OP_SECCOMP] = "seccomp", [OP_OPEN_PROC] = "proc", [OP_PLAIN_CHROOT] = "chroot",
-	[OP_CONSOLE_SOCKET] = "console socket", [OP_TERMINAL] = "terminal",
+	[OP_CONSOLE_SOCKET] = "console socket", [OP_TERMINAL] = "terminal", [OP_RUN_HOOK] = "hook",
 };
 
 static void run_op(const struct op *op)
@@ -759,6 +834,7 @@ static void run_op(const struct op *op)
 	}
 	case OP_CONSOLE_SOCKET: op_console_socket(op); break;
 	case OP_TERMINAL: op_terminal(op); break;
+	case OP_RUN_HOOK: op_run_hook(op); break;
 	case OP_BECOME_ROOT:
 		/* In a new user namespace our ids are still the host's (unmapped): take the namespace's root. */
 		if (setresgid(0, 0, 0) < 0) fail("setgid 0 in the user namespace");

@@ -115,6 +115,12 @@ export function buildCreatePlan(input: PlanInput): Plan {
     ({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] }));
   const ownMountNs = ns.has('mount');
   const rootfsSetup = ownMountNs ? rootfsOps(input, inUserNs, newCgroupNs) : chrootOnlyOps(input, sysctlOps);
+  const createHooks = inContainerHookOps(config.hooks?.createContainer, 'createContainer', hookStateTemplate(input, 'creating'));
+  if (createHooks.length > 0) {
+    // After the mounts, before the root moves: path from the runtime's view, run in the container's namespaces.
+    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
+    rootfsSetup.splice(pivot, 0, ...createHooks);
+  }
   if (console && proc) {
     // As runc: right after the root moved, before / may turn read-only (/dev/console is made then).
     const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
@@ -163,9 +169,33 @@ export function buildCreatePlan(input: PlanInput): Plan {
   ops.push({ op: Op.READY, args: [] });
   ops.push({ op: Op.WAIT_EXEC_FIFO, args: ownMountNs ? [] : [1] });
   if (proc.noNewPrivileges) ops.push(...seccompOp);
+  // On start, right before the program, as the process's own user (runc's place for them).
+  ops.push(...inContainerHookOps(config.hooks?.startContainer, 'startContainer', hookStateTemplate(input, 'created')));
   ops.push({ op: Op.EXEC, args: [args.length, ...args, ...env] });
 
   return { ops, ...idMaps(ns.isNew('user'), linux) };
+}
+
+type Hook = { path: string; args?: string[]; env?: string[]; timeout?: number };
+const PID_MARK = -7770777;
+
+/** The state a hook in the container reads, split around the pid the helper fills in (its own, as the container sees it). */
+function hookStateTemplate(input: PlanInput, status: string): [string, string] {
+  const { config } = input;
+  const text = JSON.stringify({
+    ociVersion: config.ociVersion, id: input.id, status, pid: PID_MARK, bundle: input.bundle,
+    ...(config.annotations ? { annotations: config.annotations } : {}),
+  });
+  const at = text.indexOf(String(PID_MARK));
+  return [text.slice(0, at), text.slice(at + String(PID_MARK).length)];
+}
+
+function inContainerHookOps(hooks: Hook[] | undefined, kind: string, state: [string, string]): PlanOp[] {
+  return (hooks ?? []).map((h, i) => {
+    if (h.timeout !== undefined && h.timeout <= 0) throw new TsrunError(`hooks.${kind}[${i}].timeout: must be positive`);
+    const args = h.args && h.args.length > 0 ? h.args : [h.path];
+    return { op: Op.RUN_HOOK, args: [h.path, h.timeout ?? 0, args.length, ...args, ...(h.env ?? []), state[0], state[1]] };
+  });
 }
 
 /** The uid_map and gid_map text tsrun writes for a new user namespace. */

@@ -116,7 +116,6 @@ describe('bad input: a clear one-line error, a non-zero exit, and nothing left b
     createWith((c) => { linux(c).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock' }; }, /linux\.seccomp: SCMP_ACT_NOTIFY \(a seccomp listener\) is not supported/);
     createWith((c) => { linux(c).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_VAX'] }; }, /linux\.seccomp\.architectures\[0\]/);
     createWith((c) => { linux(c).resources.blockIO = { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }] }; }, /linux\.resources\.blockIO\.throttleReadBpsDevice: not supported yet/);
-    createWith((c) => { c.hooks = { createContainer: [{ path: '/bin/true' }] }; }, /hooks\.createContainer: hooks run in the container namespace are not supported/);
   });
 
   test('a value the kernel refuses for a cgroup names the file and the value', () =>

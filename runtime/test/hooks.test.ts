@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestRoot, waitFor } from './harness.ts';
@@ -86,4 +86,68 @@ describe('hooks run in the runtime namespace: order, state on stdin, failures', 
     assert.match(d.stderr, /level=warning msg=".*hooks\.poststop\[0\].*exit status 1/);
     assert.deepEqual(calls().map((x) => x.name), ['poststart', 'poststop', 'poststop2'], 'the hooks after a failed poststop still run');
   });
+
+  test('createContainer runs at create in the container namespaces before pivot_root; startContainer at start, from the container root', () => {
+    // A host directory bound into the container: the hooks log there, and startContainer's path resolves in it.
+    const shared = join(root.dir, 'shared');
+    mkdirSync(shared, { recursive: true });
+    const inHook = '#!/bin/sh\nstate=$(cat)\necho "$1 $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/pid) $state" >> "$LOG"\nexit "${2:-0}"\n';
+    writeFileSync(join(shared, 'hook.sh'), inHook);
+    chmodSync(join(shared, 'hook.sh'), 0o755);
+    const hostLog = join(shared, 'in.log');
+    const id = root.id();
+    const c = root.config(id, ['sleep', '1000']);
+    c.mounts = [...c.mounts, { destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] }];
+    const at = (path: string, name: string, logPath: string, exit = 0) => ({ path, args: ['hook.sh', name, String(exit)], env: [`LOG=${logPath}`] });
+    c.hooks = {
+      createRuntime: [h('createRuntime')],
+      createContainer: [at(join(shared, 'hook.sh'), 'createContainer', hostLog)],
+      startContainer: [at('/shared/hook.sh', 'startContainer', '/shared/in.log')],
+    } as any;
+    writeFileSync(log, '');
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    const lines = () => readFileSync(hostLog, 'utf8').trim().split('\n').map((l) => {
+      const [name, mnt, pidns, ...rest] = l.split(' ');
+      return { name, mnt, pidns, state: JSON.parse(rest.join(' ')) as { status: string; pid: number; id: string } };
+    });
+    const initPid = (JSON.parse(root.tsrun(['state', id]).stdout) as { pid: number }).pid;
+    const containerMnt = readlinkSync(`/proc/${initPid}/ns/mnt`), containerPid = readlinkSync(`/proc/${initPid}/ns/pid`);
+    assert.deepEqual(calls().map((x) => x.name), ['createRuntime'], 'createRuntime ran first, in the runtime namespace');
+    assert.deepEqual(lines().map((l) => l.name), ['createContainer'], 'startContainer waits for start');
+    const cc = lines()[0]!;
+    assert.equal(cc.mnt, containerMnt, "in the container's mount namespace");
+    assert.notEqual(cc.mnt, readlinkSync('/proc/self/ns/mnt'));
+    assert.equal(cc.pidns, containerPid, "in the container's pid namespace");
+    assert.deepEqual([cc.state.id, cc.state.status, cc.state.pid], [id, 'creating', 1], 'its pid as the container sees it, as runc');
+    assert.equal(root.tsrun(['start', id]).status, 0);
+    assert.ok(waitForSync(() => lines().length === 2), 'startContainer ran at start');
+    const sc = lines()[1]!;
+    assert.deepEqual([sc.name, sc.mnt, sc.pidns, sc.state.status], ['startContainer', containerMnt, containerPid, 'created']);
+    assert.match(readFileSync(`/proc/${initPid}/cmdline`, 'utf8'), /^sleep/, 'then the program runs');
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  });
+
+  test('a failing createContainer hook fails create with its status and leaves nothing', () => {
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 9'] }] } as any;
+    const r = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /hook \/bin\/sh exited with status 9/);
+    assert.ok(!root.leftoverState().includes(id));
+    c.hooks = { createContainer: [{ path: '/nonexistent/hook' }] } as any;
+    const missing = root.tsrun(['create', '--bundle', root.bundle(id, c), id]);
+    assert.match(missing.stderr, /exec of hook \/nonexistent\/hook: No such file or directory/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, 'one line');
+    assert.ok(!root.leftoverState().includes(id));
+  });
 });
+
+function waitForSync(fn: () => boolean, ms = 5000): boolean {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return fn();
+}
