@@ -60,8 +60,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     arity: [1, 1], load: () => import('../commands/update.ts'),
   },
+  events: {
+    summary: 'show resource usage and OOM events of a container', usage: 'events [--stats] [--interval 5s] <container-id>',
+    options: { stats: { type: 'boolean' }, interval: { type: 'string' } }, arity: [1, 1], load: () => import('../commands/events.ts'),
+  },
   features: { summary: 'show what this runtime supports', usage: 'features', options: {}, arity: [0, 0], load: () => import('../commands/features.ts') },
 };
 
 /** runc commands that later versions of tsrun will carry; until then they fail clearly. */
-export const NOT_YET = ['events', 'checkpoint', 'restore'];
+export const NOT_YET = ['checkpoint', 'restore'];

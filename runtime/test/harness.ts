@@ -151,3 +151,22 @@ export async function waitFor(fn: () => boolean, ms = 5000): Promise<boolean> {
   }
   return fn();
 }
+
+/**
+ * A TestRoot for the enclosing describe(): made before its tests, and after them cleaned up with
+ * the check every suite makes, that no cgroup of the root's parent is left.
+ */
+export function useTestRoot(name: string, hooks: { before: (fn: () => void) => void; after: (fn: () => void) => void }): () => TestRoot {
+  let root: TestRoot | undefined;
+  hooks.before(() => { root = new TestRoot(name); });
+  hooks.after(() => {
+    if (!root) return;
+    const left = root.leftoverCgroups();
+    root.cleanup();
+    if (left.length > 0) throw new Error(`cgroups left behind: ${left.join(' ')}`);
+  });
+  return () => {
+    if (!root) throw new Error('the test root is made in before()');
+    return root;
+  };
+}
