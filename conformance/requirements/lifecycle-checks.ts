@@ -232,6 +232,36 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.equal(got[3]!.deleted, 'no', 'poststart: before start returns');
     assert.equal(got[4]!.deleted, 'yes', 'poststop: after the container is deleted');
   },
+  'hooks.in-container': async (root) => {
+    const { hook, log, calls } = hookKit(root, 'in-container');
+    const id = root.id('inhooks');
+    // startContainer's path exists only inside the container (/shared is a bind of this directory).
+    const shared = join(root.dir, `shared-${id}`);
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'hook.sh'), readFileSync(hook, 'utf8').replace('exit "${2:-0}"', 'touch /shared/marker\nexit "${2:-0}"'));
+    chmodSync(join(shared, 'hook.sh'), 0o755);
+    const c = root.config(id, ['sh', '-c', '[ -e /shared/marker ] && echo seen-marker > /shared/out; sleep 100']);
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] } as any);
+    c.hooks = {
+      createRuntime: [{ path: hook, args: ['hook', 'createRuntime'], env: [`LOG=${log}`] }],
+      createContainer: [{ path: hook, args: ['hook', 'createContainer'], env: [`LOG=${log}`] }],
+      startContainer: [{ path: '/shared/hook.sh', args: ['hook', 'startContainer'], env: ['LOG=/shared/log'] }],
+    } as any;
+    assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+    const initMnt = readlinkSync(`/proc/${stateOf(root, id).pid}/ns/mnt`);
+    assert.deepEqual(calls().map((x) => x.name), ['createRuntime', 'createContainer'], 'createContainer after createRuntime, at create');
+    assert.equal(calls()[1]!.mntns, initMnt, "createContainer runs in the container's mount namespace");
+    assert.notEqual(calls()[1]!.mntns, readlinkSync('/proc/self/ns/mnt'));
+    assert.ok(!existsSync(join(shared, 'log')), 'startContainer waits for start');
+    assert.equal(root.tsrun(['start', id]).status, 0);
+    assert.ok(await waitFor(() => existsSync(join(shared, 'out'))), 'the program ran after the hook');
+    assert.equal(readFileSync(join(shared, 'out'), 'utf8'), 'seen-marker\n', 'startContainer ran before the program');
+    const started = readFileSync(join(shared, 'log'), 'utf8').split('\t');
+    assert.equal(started[0], 'startContainer');
+    assert.equal(started[1], initMnt, "startContainer runs in the container's mount namespace, its path resolved there");
+    assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+  },
+  'hooks.createContainer-failure': (root) => hookFailure(root, 'createContainer'),
   'hooks.prestart-failure': (root) => hookFailure(root, 'prestart'),
   'hooks.createRuntime-failure': (root) => hookFailure(root, 'createRuntime'),
   'hooks.poststart-failure': async (root) => {
@@ -337,7 +367,7 @@ function hookKit(root: TestRoot, name: string) {
   return { hook, log, calls };
 }
 
-function hookFailure(root: TestRoot, kind: 'prestart' | 'createRuntime'): void {
+function hookFailure(root: TestRoot, kind: 'prestart' | 'createRuntime' | 'createContainer'): void {
   const { hook, log } = hookKit(root, `${kind}-fail`);
   const id = root.id('hf');
   const c = root.config(id, ['true']);
