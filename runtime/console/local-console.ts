@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
-import { receiveFd, setWindowSize, socketPair } from './console-syscalls.ts';
+import { receiveFd, socketPair } from '../fd-passing/unix-socket-calls.ts';
+import { setWindowSize } from './window-size.ts';
 
 /**
  * tsrun as the container's console (`run` or foreground `exec` with a terminal and no

@@ -14,6 +14,7 @@ import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { buildCreatePlan, type ConsoleTarget } from '../plan/build-plan.ts';
 import { LocalConsole } from '../console/local-console.ts';
+import { listenerDelivery } from '../seccomp/listener-delivery.ts';
 import { mountContaining } from '../plan/mount-table.ts';
 import { checkContainerId } from './container-id.ts';
 import { readProcessStat } from './process-identity.ts';
@@ -133,9 +134,14 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
   const t = (what: string) => opts.logger.debug(`create ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
   t('config validated');
+  // Sockets the helper inherits after its sync socket: tsrun's end of the console, a seccomp listener's way back.
+  const extraFds: number[] = [];
+  const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
   const localConsole = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
   const consoleTarget: ConsoleTarget | undefined = !terminal ? undefined
-    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: 4 + pass.fds.length };
+    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(localConsole!.helperEnd) };
+  const listener = listenerDelivery(config.linux?.seccomp);
+  const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
   const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
@@ -161,6 +167,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   };
   const cleanup = () => {
     localConsole?.abandon();
+    listener?.abandon();
     const pid = initPid;
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -204,6 +211,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       passFds: pass.fds.length,
       extraEnv: pass.env,
       console: consoleTarget,
+      seccompListenerFd,
       cgroupLayout: layout,
       cgroupPlacement: placement,
       cgroupSelfJoin: selfJoin ? Object.values(placement.paths).map((p) => `${p}/tasks`) : [],
@@ -216,8 +224,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const init = await launchInit({
       ops: plan.ops,
       passFds: pass.fds,
-      consoleFd: localConsole?.helperEnd,
-      onSpawned: () => localConsole?.helperStarted(),
+      extraFds,
+      onSpawned: () => { localConsole?.helperStarted(); listener?.helperStarted(); },
       trace: t,
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
@@ -238,6 +246,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     });
     initPid = init.pid;
     t('init ready');
+    listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
     // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
     if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);

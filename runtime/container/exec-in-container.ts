@@ -4,6 +4,7 @@ import type { Logger } from '../cli/logger.ts';
 import { joinCgroups } from '../cgroups/cgroup-manager.ts';
 import { launchInit } from '../launch/launch-init.ts';
 import { LocalConsole } from '../console/local-console.ts';
+import { listenerDelivery } from '../seccomp/listener-delivery.ts';
 import { resolve } from 'node:path';
 import { buildExecPlan } from '../plan/build-exec-plan.ts';
 import { containerStatus } from './container-status.ts';
@@ -40,15 +41,23 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (!opts.process.args || opts.process.args.length === 0) throw new TsrunError('exec: no command to run (give one, or --process FILE)');
   const pass = passedFds(opts.preserveFds);
   const tty = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
+  const config = opts.store.loadConfig(opts.id);
+  const extraFds: number[] = [];
+  const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
+  const consoleTarget = !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(tty!.helperEnd) };
+  // An exec'd process gets the container's filter, and its own listener for the agent (as runc).
+  const listener = listenerDelivery(config.linux?.seccomp);
+  const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
   const ops = buildExecPlan({
-    config: opts.store.loadConfig(opts.id),
+    config,
     process: opts.process,
     initPid: record.pid,
     rootfs: record.rootfs,
     foreground: !opts.detach,
     passFds: pass.fds.length,
     extraEnv: pass.env,
-    console: !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: 4 + pass.fds.length },
+    console: consoleTarget,
+    seccompListenerFd,
     warn: (m) => opts.logger.warn(m),
     debug: (m) => opts.logger.debug(m),
   });
@@ -58,16 +67,18 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     init = await launchInit({
       ops,
       passFds: pass.fds,
-      consoleFd: tty?.helperEnd,
-      onSpawned: () => tty?.helperStarted(),
+      extraFds,
+      onSpawned: () => { tty?.helperStarted(); listener?.helperStarted(); },
       beforeGo: (p) => {
         pid = p;
         joinCgroups({ paths: record.cgroupPaths, created: [] }, p);
       },
     });
+    listener?.deliver(init.pid, { ociVersion: config.ociVersion, id: opts.id, status: status, pid: record.pid, bundle: record.bundle });
     tty?.attach();
   } catch (err) {
     tty?.abandon();
+    listener?.abandon();
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }

@@ -17,9 +17,6 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
   if (p?.ioPriority) refuse('process.ioPriority', 'not supported by tsrun yet');
   if (p?.execCPUAffinity) refuse('process.execCPUAffinity', 'not supported by tsrun yet');
   const l = config.linux;
-  // The filter itself is compiled (runtime/seccomp); handing a notify fd to a listener is not done yet.
-  if (l?.seccomp?.listenerPath || (l?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY'))
-    refuse('linux.seccomp', 'SCMP_ACT_NOTIFY (a seccomp listener) is not supported by tsrun yet');
   if (l?.mountLabel && existsSync('/sys/fs/selinux/enforce')) refuse('linux.mountLabel', 'SELinux labels are not applied by tsrun yet');
   if (l?.intelRdt) refuse('linux.intelRdt', 'Intel RDT is not supported by tsrun');
   if (l?.memoryPolicy) refuse('linux.memoryPolicy', 'not supported by tsrun yet');

@@ -10,8 +10,8 @@ export interface LaunchOptions {
   ops: PlanOp[];
   /** descriptors of this process passed to the container at 3, 4, ... */
   passFds: number[];
-  /** a socket the helper gets right after its sync socket (at 4 + passFds.length): tsrun as the console */
-  consoleFd?: number;
+  /** sockets the helper gets right after its sync socket (at 4 + passFds.length, ...): the console, a seccomp listener */
+  extraFds?: number[];
   /** right after the spawn (the caller closes its copies of what the helper inherited) */
   onSpawned?: () => void;
   /** called with the container's host pid; the container waits for it at its WAIT_GO (id maps, cgroups) */
@@ -34,7 +34,7 @@ export interface LaunchedInit {
 export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
   const syncFd = 3 + opts.passFds.length;
   const helper = spawn(helperPath(), [String(syncFd)], {
-    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe', ...(opts.consoleFd === undefined ? [] : [opts.consoleFd])],
+    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe', ...(opts.extraFds ?? [])],
     env: {},
   });
   const exited = new Promise<number>((resolve) => {

@@ -38,7 +38,7 @@ enum plan_op {
 	OP_SETSID = 29,        /*                                                */
 	OP_BECOME_ROOT = 30,   /* setresuid/setresgid 0 inside a new user namespace */
 	OP_JOIN_SESSION_KEYRING = 31, /* name                                    */
-	OP_SECCOMP = 32,       /* program (struct sock_filter[]), flags          */
+	OP_SECCOMP = 32,       /* program (struct sock_filter[]), flags[, socket the listener fd goes to] */
 	OP_OPEN_PROC = 33,     /* path of a proc mount, for OP_WAIT_EXEC_FIFO(1)  */
 	OP_PLAIN_CHROOT = 34,  /* path: chroot without moving any mount          */
 	OP_CONSOLE_SOCKET = 35,/* kind(0 path|1 inherited fd), path or fd: where the pty master goes */

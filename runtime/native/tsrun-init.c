@@ -533,21 +533,21 @@ static void op_console_socket(const struct op *op)
 	free(path);
 }
 
-static void send_master(int master)
+/* One descriptor over a unix socket (SCM_RIGHTS), with a name as the message, as runc sends them. */
+static int send_fd(int sock, int fd, const char *name)
 {
-	static const char name[] = "/dev/ptmx"; /* runc sends the name too; go-runc's console reads it */
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	memset(cbuf, 0, sizeof cbuf);
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = sizeof name - 1 };
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof master);
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
 	ssize_t n;
-	do n = sendmsg(console_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-	if (n < 0) fail("sending the pty master to the console socket");
+	do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
 }
 
 /*
@@ -582,7 +582,8 @@ static void op_terminal(const struct op *op)
 		close(f);
 		if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0) fail("bind %s on /dev/console", slave_path);
 	}
-	send_master(master);
+	/* go-runc's console reads the name too */
+	if (send_fd(console_fd, master, "/dev/ptmx") < 0) fail("sending the pty master to the console socket");
 	close(master);
 	close(console_fd);
 	console_fd = -1;
@@ -826,10 +827,19 @@ static void run_op(const struct op *op)
 		break;
 	}
 	case OP_SECCOMP: {
-		/* The filter was compiled by tsrun; installing it is the last step before the exec it allows. */
+		/* The filter was compiled by tsrun; installing it is the last step before the exec it allows.
+		 * With a listener (SCMP_ACT_NOTIFY) the kernel returns its descriptor, which goes to tsrun
+		 * over the socket the plan names (args[2]); tsrun hands it to the listenerPath. */
 		struct sock_fprog prog = { .len = (unsigned short)(op->args[0].len / 8), .filter = (struct sock_filter *)op->args[0].data };
 		if (op->args[0].len % 8 || op->args[0].len / 8 > 0xffff) { errno = EINVAL; fail("filter of %u bytes", op->args[0].len); }
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)num_arg(op, 1), &prog) < 0) fail("installing the seccomp filter");
+		long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)num_arg(op, 1), &prog);
+		if (r < 0) fail("installing the seccomp filter");
+		if (op->argc > 2) {
+			int sock = (int)num_arg(op, 2);
+			if (send_fd(sock, (int)r, "seccompFd") < 0) fail("sending the seccomp listener to tsrun");
+			close((int)r);
+			close(sock);
+		}
 		break;
 	}
 	case OP_CONSOLE_SOCKET: op_console_socket(op); break;

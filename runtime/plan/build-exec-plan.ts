@@ -3,7 +3,7 @@ import type { Process, RuntimeConfig } from '../../spec/types.ts';
 import { Op, type PlanOp } from '../native/plan-ops.ts';
 import { compileSeccomp } from '../seccomp/index.ts';
 import { TsrunError } from '../cli/errors.ts';
-import { consoleSocketOp, terminalOp, type ConsoleTarget } from './build-plan.ts';
+import { consoleSocketOp, seccompOps, terminalOp, type ConsoleTarget } from './build-plan.ts';
 import { NAMESPACE_FLAGS, type NamespaceType } from './linux-constants.ts';
 import { identityOp, lookupPath, processEnv, rlimitOps } from './process-ops.ts';
 
@@ -18,6 +18,8 @@ export interface ExecPlanInput {
   extraEnv: string[];
   /** process.terminal: where the pty master goes */
   console?: ConsoleTarget;
+  /** the helper's descriptor of the socket a seccomp listener goes back to tsrun on */
+  seccompListenerFd?: number;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
 }
@@ -55,7 +57,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   if (proc.terminal) ops.push(terminalOp(proc, false));
   ops.push(...rlimitOps(proc));
   const seccomp = input.config.linux?.seccomp ? compileSeccomp(input.config.linux.seccomp, 'config.json') : undefined;
-  const seccompOp: PlanOp[] = seccomp ? [{ op: Op.SECCOMP, args: [seccomp.program, seccomp.flags] }] : [];
+  const seccompOp = seccompOps(seccomp, input.seccompListenerFd);
   if (!proc.noNewPrivileges) ops.push(...seccompOp);
   ops.push(identityOp(proc, input.warn, input.debug));
   ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });

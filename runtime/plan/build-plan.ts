@@ -1,7 +1,7 @@
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { MountMkdir, MountWhere, Op, type PlanOp } from '../native/plan-ops.ts';
-import { compileSeccomp } from '../seccomp/index.ts';
+import { compileSeccomp, type CompiledSeccomp } from '../seccomp/index.ts';
 import { deviceOps } from './devices.ts';
 import { CLONE_NEWCGROUP, CLONE_NEWTIME, MS } from './linux-constants.ts';
 import { PROPAGATION_OPTIONS } from './mount-options.ts';
@@ -33,6 +33,8 @@ export interface PlanInput extends Omit<MountContext, 'newCgroupNs'> {
   extraEnv: string[];
   /** process.terminal: where the pty master goes */
   console?: ConsoleTarget;
+  /** the helper's descriptor of the socket a seccomp listener (SCMP_ACT_NOTIFY) goes back to tsrun on */
+  seccompListenerFd?: number;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
 }
@@ -155,8 +157,11 @@ export function buildCreatePlan(input: PlanInput): Plan {
   // fifo), so the fewest set-up syscalls must be allowed; without, before the capabilities are
   // dropped, since installing a filter then needs CAP_SYS_ADMIN.
   const seccomp = linux?.seccomp ? compileSeccomp(linux.seccomp, input.configPath) : undefined;
-  const seccompOp: PlanOp[] = seccomp ? [{ op: Op.SECCOMP, args: [seccomp.program, seccomp.flags] }] : [];
+  const seccompOp = seccompOps(seccomp, input.seccompListenerFd);
   if (seccomp) input.debug(`seccomp: ${seccomp.instructions} BPF instructions`);
+  // A listener must reach tsrun while create still runs: then the filter goes on before ready even
+  // with no_new_privs (runc 1.1 does the same), and the container's start-up must be allowed by it.
+  const afterStart = proc.noNewPrivileges === true && !seccomp?.notify;
   if (!proc.noNewPrivileges) ops.push(...seccompOp);
   ops.push(identityOp(proc, input.warn, input.debug));
   ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });
@@ -166,14 +171,22 @@ export function buildCreatePlan(input: PlanInput): Plan {
   if (args.length === 0) throw new TsrunError('process.args: must name the program to run');
   ops.push({ op: Op.PREPARE_EXEC, args: [args[0]!, lookupPath(env)] });
   if (proc.noNewPrivileges) ops.push({ op: Op.NO_NEW_PRIVS, args: [] });
+  if (proc.noNewPrivileges && !afterStart) ops.push(...seccompOp);
   ops.push({ op: Op.READY, args: [] });
   ops.push({ op: Op.WAIT_EXEC_FIFO, args: ownMountNs ? [] : [1] });
-  if (proc.noNewPrivileges) ops.push(...seccompOp);
+  if (afterStart) ops.push(...seccompOp);
   // On start, right before the program, as the process's own user (runc's place for them).
   ops.push(...inContainerHookOps(config.hooks?.startContainer, 'startContainer', hookStateTemplate(input, 'created')));
   ops.push({ op: Op.EXEC, args: [args.length, ...args, ...env] });
 
   return { ops, ...idMaps(ns.isNew('user'), linux) };
+}
+
+/** The filter's op; with a listener, the socket its descriptor is sent back on. */
+export function seccompOps(seccomp: CompiledSeccomp | undefined, listenerFd: number | undefined): PlanOp[] {
+  if (!seccomp) return [];
+  if (seccomp.notify && listenerFd === undefined) throw new TsrunError('linux.seccomp: a listener (SCMP_ACT_NOTIFY) needs a socket to tsrun');
+  return [{ op: Op.SECCOMP, args: seccomp.notify ? [seccomp.program, seccomp.flags, listenerFd!] : [seccomp.program, seccomp.flags] }];
 }
 
 type Hook = { path: string; args?: string[]; env?: string[]; timeout?: number };

@@ -113,7 +113,6 @@ describe('bad input: a clear one-line error, a non-zero exit, and nothing left b
 
   test('features not applied yet are refused, not ignored', () => {
     createWith((c) => { c.process.terminal = true; }, /process\.terminal is true: give --console-socket/);
-    createWith((c) => { linux(c).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock' }; }, /linux\.seccomp: SCMP_ACT_NOTIFY \(a seccomp listener\) is not supported/);
     createWith((c) => { linux(c).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_VAX'] }; }, /linux\.seccomp\.architectures\[0\]/);
     createWith((c) => { linux(c).resources.blockIO = { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }] }; }, /linux\.resources\.blockIO\.throttleReadBpsDevice: not supported yet/);
   });

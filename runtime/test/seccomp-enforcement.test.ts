@@ -37,14 +37,4 @@ describe('seccomp: the compiled filter is enforced in a real container', () => {
     assert.match(r.stdout, /not supported|Operation not supported/i);
     assert.match(r.stdout, /rc=1/);
   });
-
-  test('a seccomp listener (SCMP_ACT_NOTIFY) is refused, not ignored', () => {
-    const id = root.id();
-    const c = root.config(id, ['true']);
-    (c.linux as Record<string, unknown>).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/listener.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
-    const r = root.run(id, c);
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /SCMP_ACT_NOTIFY \(a seccomp listener\) is not supported/);
-    assert.deepEqual(root.leftoverState(), []);
-  });
 });

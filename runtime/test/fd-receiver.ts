@@ -1,17 +1,19 @@
 /**
- * The other end of --console-socket, as containerd's shim and conmon hold it: a unix socket
- * server that takes the pty master (SCM_RIGHTS) from the container and reads what it prints.
+ * The other end of --console-socket, as containerd's shim and conmon hold it (and of a seccomp
+ * listenerPath, as a seccomp agent holds it): a unix socket server that takes a descriptor
+ * (SCM_RIGHTS) and the bytes sent with it.
  */
 import { closeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ReadStream } from 'node:tty';
-import { receiveFd } from '../console/console-syscalls.ts';
+import { receiveFdWithData } from '../fd-passing/unix-socket-calls.ts';
 
-export class ConsoleReceiver {
+export interface Received { fd: number; data: Buffer }
+
+export class FdReceiver {
   private readonly server: Server;
-  private readonly masters: Promise<number>[] = [];
-  private waiting: ((fd: number) => void)[] = [];
-  private got: number[] = [];
+  private waiting: ((m: Received) => void)[] = [];
+  private got: Received[] = [];
 
   constructor(readonly path: string) {
     // Paused connections: Node must not read the message that carries the descriptor.
@@ -23,12 +25,17 @@ export class ConsoleReceiver {
   }
 
   /** The next pty master that arrives. */
-  nextMaster(timeoutMs = 10_000): Promise<number> {
+  async nextMaster(timeoutMs = 10_000): Promise<number> {
+    return (await this.nextMessage(timeoutMs)).fd;
+  }
+
+  /** The next descriptor that arrives, with the message it came in. */
+  nextMessage(timeoutMs = 10_000): Promise<Received> {
     const ready = this.got.shift();
     if (ready !== undefined) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no terminal arrived on the console socket')), timeoutMs);
-      this.waiting.push((fd) => { clearTimeout(timer); resolve(fd); });
+      const timer = setTimeout(() => reject(new Error(`nothing arrived on ${this.path}`)), timeoutMs);
+      this.waiting.push((m) => { clearTimeout(timer); resolve(m); });
     });
   }
 
@@ -39,12 +46,12 @@ export class ConsoleReceiver {
   private take(sock: Socket): void {
     const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
     const poll = () => {
-      const master = receiveFd(fd);
-      if (master === undefined) { setTimeout(poll, 5); return; }
+      const m = receiveFdWithData(fd);
+      if (m === undefined) { setTimeout(poll, 5); return; }
       sock.destroy();
-      if (master < 0) return;
+      if (m.fd < 0) return;
       const w = this.waiting.shift();
-      if (w) w(master); else this.got.push(master);
+      if (w) w(m); else this.got.push(m);
     };
     poll();
   }
