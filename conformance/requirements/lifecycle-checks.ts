@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, type TestRoot } from '../../runtime/test/harness.ts';
+import { FdReceiver } from '../../runtime/test/fd-receiver.ts';
+import { closeFd } from '../../runtime/fd-passing/unix-socket-calls.ts';
 
 /** Requirements seen from outside the container: the CLI's behaviour over the lifecycle. */
 export type LifecycleCheck = (root: TestRoot) => Promise<void> | void;
@@ -249,7 +251,7 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     } as any;
     assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
     const initMnt = readlinkSync(`/proc/${stateOf(root, id).pid}/ns/mnt`);
-    assert.deepEqual(calls().map((x) => x.name), ['createRuntime', 'createContainer'], 'createContainer after createRuntime, at create');
+    assert.deepEqual(calls().map((x) => x.name), ['createRuntime', 'createContainer'], `createContainer after createRuntime, at create (got ${calls().map((x) => x.name).join(', ')})`);
     assert.equal(calls()[1]!.mntns, initMnt, "createContainer runs in the container's mount namespace");
     assert.notEqual(calls()[1]!.mntns, readlinkSync('/proc/self/ns/mnt'));
     assert.ok(!existsSync(join(shared, 'log')), 'startContainer waits for start');
@@ -262,6 +264,32 @@ export const LIFECYCLE_CHECKS: Record<string, LifecycleCheck> = {
     assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
   },
   'hooks.createContainer-failure': (root) => hookFailure(root, 'createContainer'),
+  'seccomp.listener': async (root) => {
+    const agent = new FdReceiver(join(root.dir, 'agent.sock'));
+    await agent.listen();
+    const id = root.id('notify');
+    const c = root.config(id, ['sh', '-c', 'mkdir /tmp/x; sleep 100']);
+    (c.linux as Record<string, unknown>).seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW', listenerPath: agent.path, listenerMetadata: 'meta',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+    };
+    try {
+      assert.equal(root.tsrun(['create', '--bundle', root.bundle(id, c), id]).status, 0);
+      const { fd, data } = await agent.nextMessage();
+      const msg = JSON.parse(data.toString('utf8')) as { ociVersion: string; fds: string[]; pid: number; metadata: string; state: { id: string; pid: number; status: string } };
+      const pid = stateOf(root, id).pid;
+      assert.equal(typeof msg.ociVersion, 'string');
+      assert.deepEqual(msg.fds, ['seccompFd'], 'one descriptor, named seccompFd');
+      assert.equal(msg.pid, pid, 'the container process, as the runtime sees it');
+      assert.equal(msg.metadata, 'meta');
+      assert.deepEqual([msg.state.id, msg.state.pid], [id, pid], 'the container state');
+      assert.match(readlinkSync(`/proc/self/fd/${fd}`), /seccomp/, 'the descriptor is a seccomp listener');
+      closeFd(fd);
+    } finally {
+      agent.close();
+      root.tsrun(['delete', '--force', id]);
+    }
+  },
   'hooks.prestart-failure': (root) => hookFailure(root, 'prestart'),
   'hooks.createRuntime-failure': (root) => hookFailure(root, 'createRuntime'),
   'hooks.poststart-failure': async (root) => {

@@ -23,15 +23,22 @@ export function startContainer(store: StateStore, id: string): void {
     try {
       const buf = Buffer.alloc(1);
       const sleeper = new Int32Array(new SharedArrayBuffer(4));
-      for (let waited = 0; ; waited++) {
-        let n = 0;
+      const readByte = () => {
         try {
-          n = readSync(fd, buf, 0, 1, null);
+          return readSync(fd, buf, 0, 1, null);
         } catch (err) {
           if (errnoOf(err) !== 'EAGAIN') throw err;
+          return 0;
         }
-        if (n === 1) break;
-        if (!isSameProcessAlive(record.pid, record.pidStartTime)) throw new TsrunError(`cannot start container ${id}: its init process exited`);
+      };
+      for (let waited = 0; ; waited++) {
+        if (readByte() === 1) break;
+        // A fast program may have been started, run and exited between the read above and this
+        // check: its byte is then in the fifo, so read once more before calling it dead.
+        if (!isSameProcessAlive(record.pid, record.pidStartTime)) {
+          if (readByte() === 1) break;
+          throw new TsrunError(`cannot start container ${id}: its init process exited`);
+        }
         if (waited > 30_000) throw new TsrunError(`cannot start container ${id}: its init process does not answer`);
         Atomics.wait(sleeper, 0, 0, waited < 100 ? 0 : 1);
       }

@@ -117,21 +117,13 @@ export function buildCreatePlan(input: PlanInput): Plan {
     ({ op: Op.WRITE_FILE, args: [`/proc/sys/${key.replace(/\./g, '/')}`, value] }));
   const ownMountNs = ns.has('mount');
   const rootfsSetup = ownMountNs ? rootfsOps(input, inUserNs, newCgroupNs) : chrootOnlyOps(input, sysctlOps);
-  const createHooks = inContainerHookOps(config.hooks?.createContainer, 'createContainer', hookStateTemplate(input, 'creating'));
-  if (createHooks.length > 0) {
-    // After the mounts, before the root moves: path from the runtime's view, run in the container's namespaces.
-    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
-    rootfsSetup.splice(pivot, 0, ...createHooks);
-  }
-  if (console && proc) {
-    // As runc: right after the root moved, before / may turn read-only (/dev/console is made then).
-    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
-    rootfsSetup.splice(pivot + 1, 0, terminalOp(proc, ownMountNs));
-  }
-  if (!goEarly && hooksBeforePivot) {
-    const pivot = rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT);
-    rootfsSetup.splice(pivot, 0, ...waitGo);
-  }
+  // Just before the root moves, in this order: tsrun's go (prestart and createRuntime hooks run
+  // while it holds it), then the createContainer hooks (their paths still resolve from the
+  // runtime's view); right after it, the terminal (before / may turn read-only).
+  const rootMove = () => rootfsSetup.findIndex((o) => o.op === Op.PIVOT_ROOT || o.op === Op.CHROOT || o.op === Op.PLAIN_CHROOT);
+  if (!goEarly && hooksBeforePivot) rootfsSetup.splice(rootMove(), 0, ...waitGo);
+  rootfsSetup.splice(rootMove(), 0, ...inContainerHookOps(config.hooks?.createContainer, 'createContainer', hookStateTemplate(input, 'creating')));
+  if (console && proc) rootfsSetup.splice(rootMove() + 1, 0, terminalOp(proc, ownMountNs));
   ops.push(...rootfsSetup);
   if (!goEarly && !hooksBeforePivot) ops.push(...waitGo);
 
