@@ -7,6 +7,7 @@ import type { CgroupPlacement } from '../cgroups/cgroup-manager.ts';
 import { MountMkdir, MountWhere, Op, type PlanOp } from '../native/plan-ops.ts';
 import { MS } from './linux-constants.ts';
 import { parseMountOptions } from './mount-options.ts';
+import { checkProcMount } from './proc-mount-check.ts';
 
 export interface MountContext {
   bundle: string;
@@ -39,6 +40,7 @@ export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext
     } else if (isBindMount(m)) {
       if (!m.source) throw new TsrunError(`${where}.source: a bind mount needs a source`);
       const source = isAbsolute(m.source) ? m.source : resolve(ctx.bundle, m.source);
+      checkProcMount(m, dest, source, where);
       let isDir: boolean;
       try {
         isDir = statSync(source).isDirectory();
@@ -52,6 +54,7 @@ export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext
       if (flags & ~BIND_ONLY) ops.push(mountOp('', dest, '', (flags & ~MS.REC) | MS.REMOUNT | MS.BIND, '', MountMkdir.NONE));
     } else {
       if (!m.type) throw new TsrunError(`${where}.type: required for a mount that is not a bind mount`);
+      checkProcMount(m, dest, undefined, where);
       ops.push(mountOp(m.source ?? m.type, dest, m.type, opts.flags, opts.data, MountMkdir.DIR));
     }
     for (const p of opts.propagation) ops.push(mountOp('', dest, '', p, '', MountMkdir.NONE));
