@@ -135,8 +135,11 @@ for (const [make, bins] of CLIENTS) {
   describe(`${client.name} with tsrun and with runc`, { skip: missing.length > 0 && `not installed: ${missing.join(', ')}` }, () => {
     let dir: string;
     let mountsBefore: number;
+    let forwardingBefore: string;
+    const forwarding = () => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
     before(async () => {
       mountsBefore = mountCount();
+      forwardingBefore = forwarding();
       dir = join(work, client.name);
       await client.start(dir, archive);
     });
@@ -148,6 +151,7 @@ for (const [make, bins] of CLIENTS) {
       removeCgroupParent(client.cgroupParent);
       assert.deepEqual(left, [], 'every container cgroup was removed');
       assert.equal(mountCount(), mountsBefore, 'no mount left behind');
+      assert.equal(forwarding(), forwardingBefore, "the host's IP forwarding is left as it was");
     });
 
     for (const rt of ['tsrun', 'runc'] as const) {

@@ -85,8 +85,9 @@ export async function startDockerd(dir: string, runtimes: Record<string, string>
   writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ runtimes: Object.fromEntries(Object.entries(runtimes).map(([k, path]) => [k, { path }])) }));
   const log = join(dir, 'dockerd.log');
   const child = daemonProcess(['dockerd', '--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${sock}`, '--iptables=false', '--ip6tables=false', '--bridge=none',
+    '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${sock}`, '--iptables=false', '--ip6tables=false', '--bridge=none', '--ip-forward=false',
     '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent], log);
+  // --ip-forward=false: dockerd would otherwise turn on the host's net.ipv4.ip_forward.
   // Debian's client, not another one earlier on PATH: it must match the 20.10 daemon.
   const cli = (args: string[], opts: { tty?: boolean } = {}) => runCommand(['/usr/bin/docker', '-H', `unix://${sock}`, ...args], opts);
   await waitUntil('dockerd', () => cli(['version']).status === 0, log, 60_000);
