@@ -47,7 +47,8 @@ const exec: CommandFn = async (ctx, { values, positionals }) => {
     if (values['no-new-privs']) proc.noNewPrivileges = true;
   }
   if (values.tty) proc.terminal = true;
-  if (values.apparmor || values['process-label']) throw new TsrunError('exec: AppArmor and SELinux labels are not available on this host');
+  if (values.apparmor) proc.apparmorProfile = values.apparmor as string;
+  if (values['process-label']) proc.selinuxLabel = values['process-label'] as string;
   if (values.cgroup) throw new TsrunError('exec: --cgroup (a sub-cgroup) is not supported by tsrun yet');
   const preserve = values['preserve-fds'];
   return execInContainer({

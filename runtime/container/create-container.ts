@@ -13,6 +13,7 @@ import { runHooks } from '../hooks/run-hooks.ts';
 import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { buildCreatePlan, type ConsoleTarget } from '../plan/build-plan.ts';
+import { detectHostLsm } from '../plan/lsm-ops.ts';
 import { LocalConsole } from '../console/local-console.ts';
 import { listenerDelivery } from '../seccomp/listener-delivery.ts';
 import { mountContaining } from '../plan/mount-table.ts';
@@ -212,6 +213,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       extraEnv: pass.env,
       console: consoleTarget,
       seccompListenerFd,
+      hostLsm: detectHostLsm(),
       cgroupLayout: layout,
       cgroupPlacement: placement,
       cgroupSelfJoin: selfJoin ? Object.values(placement.paths).map((p) => `${p}/tasks`) : [],

@@ -7,6 +7,7 @@ import { LocalConsole } from '../console/local-console.ts';
 import { listenerDelivery } from '../seccomp/listener-delivery.ts';
 import { resolve } from 'node:path';
 import { buildExecPlan } from '../plan/build-exec-plan.ts';
+import { detectHostLsm } from '../plan/lsm-ops.ts';
 import { containerStatus } from './container-status.ts';
 import { writePidFile, passedFds } from './create-container.ts';
 import type { StateStore } from './state-store.ts';
@@ -58,6 +59,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     extraEnv: pass.env,
     console: consoleTarget,
     seccompListenerFd,
+    hostLsm: detectHostLsm(),
     warn: (m) => opts.logger.warn(m),
     debug: (m) => opts.logger.debug(m),
   });

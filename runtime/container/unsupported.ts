@@ -11,8 +11,6 @@ export function refuseUnsupported(config: RuntimeConfig, source: string): void {
     throw new TsrunError(`${source}: ${field}: ${why}`);
   };
   const p = config.process;
-  if (p?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
-  if (p?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
   if (p?.scheduler) refuse('process.scheduler', 'not supported by tsrun yet');
   if (p?.ioPriority) refuse('process.ioPriority', 'not supported by tsrun yet');
   if (p?.execCPUAffinity) refuse('process.execCPUAffinity', 'not supported by tsrun yet');

@@ -6,6 +6,7 @@ import { TsrunError } from '../cli/errors.ts';
 import { consoleSocketOp, seccompOps, terminalOp, type ConsoleTarget } from './build-plan.ts';
 import { NAMESPACE_FLAGS, type NamespaceType } from './linux-constants.ts';
 import { identityOp, lookupPath, processEnv, rlimitOps } from './process-ops.ts';
+import { lsmOps, type HostLsm } from './lsm-ops.ts';
 
 export interface ExecPlanInput {
   /** the config the container was made from (its seccomp applies to exec'd processes too, as runc) */
@@ -20,6 +21,7 @@ export interface ExecPlanInput {
   console?: ConsoleTarget;
   /** the helper's descriptor of the socket a seccomp listener goes back to tsrun on */
   seccompListenerFd?: number;
+  hostLsm: HostLsm;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
 }
@@ -56,6 +58,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   ops.push({ op: Op.CLOEXEC_FROM, args: [3 + input.passFds] });
   if (proc.terminal) ops.push(terminalOp(proc, false));
   ops.push(...rlimitOps(proc));
+  ops.push(...lsmOps(proc, input.hostLsm, 'process'));
   const seccomp = input.config.linux?.seccomp ? compileSeccomp(input.config.linux.seccomp, 'config.json') : undefined;
   const seccompOp = seccompOps(seccomp, input.seccompListenerFd);
   if (!proc.noNewPrivileges) ops.push(...seccompOp);

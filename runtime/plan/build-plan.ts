@@ -8,6 +8,7 @@ import { PROPAGATION_OPTIONS } from './mount-options.ts';
 import { isBindMount, mountOps, type MountContext } from './mounts.ts';
 import { checkNamespaceNeeds, planNamespaces } from './namespaces.ts';
 import { identityOp, lookupPath, personalityOps, processEnv, rlimitOps } from './process-ops.ts';
+import { lsmOps, type HostLsm } from './lsm-ops.ts';
 
 export interface PlanInput extends Omit<MountContext, 'newCgroupNs'> {
   config: RuntimeConfig;
@@ -35,6 +36,8 @@ export interface PlanInput extends Omit<MountContext, 'newCgroupNs'> {
   console?: ConsoleTarget;
   /** the helper's descriptor of the socket a seccomp listener (SCMP_ACT_NOTIFY) goes back to tsrun on */
   seccompListenerFd?: number;
+  /** AppArmor and SELinux as the host has them */
+  hostLsm: HostLsm;
   warn: (msg: string) => void;
   debug: (msg: string) => void;
 }
@@ -144,6 +147,7 @@ export function buildCreatePlan(input: PlanInput): Plan {
     return { ops, ...idMaps(ns.isNew('user'), linux) };
   }
   ops.push(...personalityOps(linux?.personality));
+  ops.push(...lsmOps(proc, input.hostLsm, `${input.configPath}: process`));
   ops.push(...rlimitOps(proc));
   // seccomp as runc places it: with no_new_privs as close to exec as it can go (after the exec
   // fifo), so the fewest set-up syscalls must be allowed; without, before the capabilities are
