@@ -10,10 +10,14 @@
 //   x86     <asm/unistd_32.h>          (i386)
 //   x32     <asm/unistd_x32.h>         numbers include __X32_SYSCALL_BIT
 //   aarch64 <asm-generic/unistd.h>     evaluated with arm64's __ARCH_WANT_* set
-// There is no 32-bit ARM (EABI) header on an x86_64 Debian; that table is
-// not generated (see runtime/seccomp/README.md).
+//   arm     libseccomp's own table     there is no 32-bit ARM (EABI) header on
+//                                      an x86_64 Debian, so libseccomp (libseccomp-dev)
+//                                      resolves every name the other tables know, plus
+//                                      ARM's private calls; needs gcc and -lseccomp.
 
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,3 +138,24 @@ const arm64Wants = [
   '__SYSCALL', // the header defines it empty when unset; irrelevant for numbers
 ];
 emit('aarch64.ts', 'AARCH64_SYSCALLS', hgen.replace(include, '<include>'), parseGeneric(hgen, new Set(arm64Wants), 64));
+
+// 32-bit ARM (EABI), the compat ABI of aarch64 hosts: the names of every other table plus ARM's
+// own (arm_fadvise64_64 ..., and the private calls at __ARM_NR_BASE 0x0f0000), numbered by libseccomp.
+const armNames = new Set<string>([
+  ...parseFlat(h64).keys(), ...parseFlat(h32).keys(), ...parseGeneric(hgen, new Set(arm64Wants), 64).keys(),
+  'arm_fadvise64_64', 'arm_sync_file_range', 'sync_file_range2', 'breakpoint', 'cacheflush', 'usr26', 'usr32', 'set_tls', 'get_tls',
+]);
+const work = mkdtempSync(join(tmpdir(), 'gen-arm-'));
+try {
+  const exporter = join(work, 'libseccomp-export');
+  execFileSync('gcc', ['-O1', '-o', exporter, join(root, 'runtime/seccomp/test/libseccomp-export.c'), '-lseccomp']);
+  const out = execFileSync(exporter, ['resolve', 'SCMP_ARCH_ARM'], { input: [...armNames].join('\n') + '\n' }).toString();
+  const arm = new Map<string, number>();
+  for (const line of out.trim().split('\n')) {
+    const [name, , nr] = line.split(' ');
+    if (Number(nr) >= 0) arm.set(name!, Number(nr)); // negative: unknown on ARM, or a libseccomp pseudo number
+  }
+  emit('arm.ts', 'ARM_SYSCALLS', "libseccomp's SCMP_ARCH_ARM table (seccomp_syscall_resolve_name_arch)", arm);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -2,6 +2,7 @@
 // host's kernel can report in seccomp_data.arch.
 
 import { AARCH64_SYSCALLS } from './tables/aarch64.ts';
+import { ARM_SYSCALLS } from './tables/arm.ts';
 import { X32_SYSCALLS } from './tables/x32.ts';
 import { X86_SYSCALLS } from './tables/x86.ts';
 import { X86_64_SYSCALLS } from './tables/x86_64.ts';
@@ -44,9 +45,8 @@ export const ARCHES: Readonly<Record<ArchName, ArchDef>> = {
   },
   SCMP_ARCH_X32: { name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH_X86_64, bits: 32, table: X32_SYSCALLS },
   SCMP_ARCH_AARCH64: { name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH_AARCH64, bits: 64, table: AARCH64_SYSCALLS },
-  // No table: this machine has no 32-bit ARM header (see README.md). Every ARM
-  // call meets the default action.
-  SCMP_ARCH_ARM: { name: 'SCMP_ARCH_ARM', audit: AUDIT_ARCH_ARM, bits: 32, table: {} },
+  // From libseccomp's table: there is no 32-bit ARM header here (scripts/gen-syscall-tables.ts).
+  SCMP_ARCH_ARM: { name: 'SCMP_ARCH_ARM', audit: AUDIT_ARCH_ARM, bits: 32, table: ARM_SYSCALLS },
 };
 
 export type HostArch = 'x86_64' | 'aarch64';

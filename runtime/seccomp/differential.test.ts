@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import type { LinuxSeccomp } from '../../spec/types.ts';
-import { ARCHES, AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, IPC_SUBCALLS, SOCKETCALL_SUBCALLS, type ArchName } from './arch.ts';
+import { ARCHES, AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, HOST_FAMILIES, IPC_SUBCALLS, SOCKETCALL_SUBCALLS, type ArchName, type HostArch } from './arch.ts';
 import { decodeProgram, type SockFilter } from './bpf.ts';
 import { runBpf } from './bpf-interpreter.ts';
 import { compileSeccompFor, maxDepth } from './index.ts';
@@ -77,8 +77,8 @@ function libseccompProgram(p: LinuxSeccomp): SockFilter[] {
 }
 
 /** Names whose number libseccomp 2.5's table and our kernel-header table disagree on, per arch. */
-function tableDisagreements(names: string[]): Set<string> {
-  const arches: ArchName[] = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
+function tableDisagreements(names: string[], host: HostArch): Set<string> {
+  const arches = HOST_FAMILIES[host];
   const out = execFileSync(exporter, ['resolve', ...arches], { input: names.join('\n') + '\n' }).toString();
   const bad = new Set<string>();
   for (const line of out.trim().split('\n')) {
@@ -95,9 +95,9 @@ function tableDisagreements(names: string[]): Set<string> {
 }
 
 /** Drops the names libseccomp's table and ours disagree on, and says which. */
-function comparable(p: LinuxSeccomp): { profile: LinuxSeccomp; dropped: string[] } {
+function comparable(p: LinuxSeccomp, host: HostArch = 'x86_64'): { profile: LinuxSeccomp; dropped: string[] } {
   const names = [...new Set((p.syscalls ?? []).flatMap((s) => s.names))];
-  const bad = tableDisagreements(names);
+  const bad = tableDisagreements(names, host);
   const syscalls = (p.syscalls ?? [])
     .map((s) => ({ ...s, names: s.names.filter((n) => !bad.has(n)) }))
     .filter((s) => s.names.length > 0);
@@ -142,14 +142,16 @@ function edgeValues(p: LinuxSeccomp): bigint[] {
 
 interface Input { arch: number; nr: number; args: bigint[] }
 
-function* inputs(p: LinuxSeccomp, seed: number): Generator<Input> {
+function* inputs(p: LinuxSeccomp, seed: number, host: HostArch): Generator<Input> {
   const r = rng(seed);
   const rand64 = () => (BigInt(r()) << 32n) | BigInt(r());
   const edges = edgeValues(p);
-  const arches = [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386];
+  const family = HOST_FAMILIES[host];
+  const arches = host === 'x86_64' ? [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386] : [AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM];
   const nrs = new Set<number>();
   for (let n = 0; n < 600; n++) nrs.add(n);
   for (let n = 0; n < 600; n++) nrs.add(0x40000000 + n);
+  for (let n = 0; n < 16; n++) nrs.add(0x0f0000 + n); // ARM's private calls
   for (const n of [0x3fffffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x40000000 - 1, 1000, 4095, 65535]) nrs.add(n);
   for (let i = 0; i < 200; i++) nrs.add(r());
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
@@ -164,14 +166,16 @@ function* inputs(p: LinuxSeccomp, seed: number): Generator<Input> {
   for (const sc of p.syscalls ?? []) {
     if (!sc.args?.length && !sc.names.some((n) => n in SOCKETCALL_SUBCALLS || n in IPC_SUBCALLS)) continue;
     for (const name of sc.names) {
-      for (const a of ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] as ArchName[]) {
+      for (const a of family) {
         const nr = ARCHES[a].table[name];
         if (nr !== undefined) ruled.add(nr);
       }
     }
   }
-  ruled.add(ARCHES.SCMP_ARCH_X86.table.socketcall!);
-  ruled.add(ARCHES.SCMP_ARCH_X86.table.ipc!);
+  if (host === 'x86_64') {
+    ruled.add(ARCHES.SCMP_ARCH_X86.table.socketcall!);
+    ruled.add(ARCHES.SCMP_ARCH_X86.table.ipc!);
+  }
   for (const arch of arches) {
     for (const nr of ruled) {
       for (let slot = 0; slot < 6; slot++) {
@@ -187,16 +191,16 @@ function* inputs(p: LinuxSeccomp, seed: number): Generator<Input> {
       for (let sub = 0; sub <= 25; sub++) yield { arch, nr, args: [BigInt(sub), 0n, 0n, 0n, 0n, 0n] };
     }
   }
-  // architectures nobody listed
-  for (const arch of [AUDIT_ARCH_AARCH64, 0, 0xffffffff]) for (const nr of [0, 1, 59]) yield { arch, nr, args: zero };
+  // architectures nobody listed (libseccomp always adds this machine's own, x86_64: not probed for aarch64)
+  for (const arch of host === 'x86_64' ? [AUDIT_ARCH_AARCH64, 0, 0xffffffff] : [0, 0xffffffff]) for (const nr of [0, 1, 59]) yield { arch, nr, args: zero };
 }
 
-function compare(name: string, p: LinuxSeccomp, seed = 1): { checked: number; ours: SockFilter[]; theirs: SockFilter[] } {
-  const ours = decodeProgram(compileSeccompFor(p, name, { host: 'x86_64' }).program);
+function compare(name: string, p: LinuxSeccomp, seed = 1, host: HostArch = 'x86_64'): { checked: number; ours: SockFilter[]; theirs: SockFilter[] } {
+  const ours = decodeProgram(compileSeccompFor(p, name, { host }).program);
   const theirs = libseccompProgram(p);
   let checked = 0;
   const mismatches: string[] = [];
-  for (const inp of inputs(p, seed)) {
+  for (const inp of inputs(p, seed, host)) {
     const a = runBpf(ours, inp).action;
     const b = runBpf(theirs, inp).action;
     checked++;
@@ -348,6 +352,21 @@ describe('seccomp compiler vs libseccomp (same verdict for every input)', { skip
     if (dropped.length) t.diagnostic(`names left out: ${dropped.join(' ')}`);
     t.diagnostic(`${compare('podman', p, 2).checked} inputs compared`);
   });
+
+  // An aarch64 host with 32-bit ARM as its compat ABI (the ARM table comes from libseccomp; the
+  // compiled sections are what this checks): libseccomp builds those sections on any host.
+  const ARM_FAMILY = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'] as LinuxSeccomp['architectures'];
+  for (const [name, make] of [
+    ["docker's default profile for aarch64 + arm", () => ({ ...(JSON.parse(readFileSync(DOCKER, 'utf8')).linux.seccomp as LinuxSeccomp), architectures: ARM_FAMILY })],
+    ['64-bit operators on aarch64, low words only on arm', () => ({ ...EDGE_OPS, architectures: ARM_FAMILY })],
+    ['mixed actions on aarch64 + arm (names only one of them has)', () => ({ ...EDGE_ACTIONS, architectures: ARM_FAMILY })],
+  ] as const) {
+    test(name, (t) => {
+      const { profile, dropped } = comparable(make(), 'aarch64');
+      if (dropped.length) t.diagnostic(`names left out: ${dropped.join(' ')}`);
+      t.diagnostic(`${compare(name, profile, 4, 'aarch64').checked} inputs compared`);
+    });
+  }
 
   for (const [name, p] of [
     ['64-bit operators, MASKED_EQ, several conditions, OR on one argument', EDGE_OPS],
