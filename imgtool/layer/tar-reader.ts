@@ -103,6 +103,9 @@ export class TarParser {
 
   /** Call when the input is exhausted; refuses a stream cut inside an entry. */
   end(): void {
+    if (this.entries === 0 && this.state.kind === 'header' && this.pending.length > 0) {
+      throw new TarFormatError(`not a tar archive: ${this.pending.length} bytes, shorter than one tar header`);
+    }
     if (this.state.kind === 'body' || this.state.kind === 'meta' || this.pending.length > 0) {
       throw new TarFormatError(`the tar stream is truncated (it ends inside entry ${this.entries + 1})`);
     }
