@@ -41,6 +41,9 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       .option('max-layer-size', { type: 'number', describe: 'bytes one layer may expand to (default: free space where it is written)' }) as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
     const { unpackImage } = await import('../bundle/unpack-image.ts');
+    // yargs leaves words after `--` in argv._, behind the command name: they are the command too.
+    const positional = argv._.map(String);
+    const args = [...(argv.args ?? []).map(String), ...positional.slice(positional.indexOf('unpack') + 1)];
     const started = process.hrtime.bigint();
     const result = await unpackImage({
       storeRoot: argv.root ?? defaultStoreRoot(),
@@ -52,7 +55,7 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       gidMap: (argv['gid-map'] ?? []).map((m) => parseIdMap(m, '--gid-map')),
       maxLayerBytes: argv['max-layer-size'],
       overrides: {
-        args: argv.args?.length ? argv.args.map(String) : undefined,
+        args: args.length ? args : undefined,
         env: argv.env,
         cwd: argv.cwd,
         user: argv.user,

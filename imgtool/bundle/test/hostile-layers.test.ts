@@ -13,12 +13,10 @@ import { makeTar, type TestEntry } from '../../test/tar-writer.ts';
 import { snapshotTree } from '../../test/tree-snapshot.ts';
 
 const isRoot = process.getuid?.() === 0;
-let dir: string;
-let canary: string;
+const dir = mkdtempSync(join(tmpdir(), 'tsimg-hostile-'));
+const canary = join(dir, 'canary');
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsimg-hostile-'));
-  canary = join(dir, 'canary');
   mkdirSync(canary);
   writeFileSync(join(canary, 'canary'), 'untouched');
 });
