@@ -60,36 +60,17 @@ export class TarParser {
     let pos = 0;
     while (pos < buf.length) {
       const st = this.state;
-      if (st.kind === 'end') return; // trailing blocks after the end marker are ignored
-      if (st.kind === 'body') {
-        const take = Math.min(st.remaining, buf.length - pos);
-        if (take > 0 && st.deliver) this.sink.data(buf.subarray(pos, pos + take));
-        st.remaining -= take;
-        pos += take;
-        this.offset += take;
-        if (st.remaining > 0) break;
-        const skip = Math.min(st.padding, buf.length - pos);
-        st.padding -= skip;
-        pos += skip;
-        this.offset += skip;
-        if (st.padding > 0) break;
-        if (st.deliver) this.sink.entryEnd();
-        this.state = { kind: 'header' };
-        continue;
-      }
-      if (st.kind === 'meta') {
-        const take = Math.min(st.remaining, buf.length - pos);
-        st.parts.push(Buffer.from(buf.subarray(pos, pos + take)));
-        st.remaining -= take;
-        pos += take;
-        this.offset += take;
-        if (st.remaining > 0) break;
-        const skip = Math.min(st.padding, buf.length - pos);
-        st.padding -= skip;
-        pos += skip;
-        this.offset += skip;
-        if (st.padding > 0) break;
-        this.finishMeta(st.typeflag, Buffer.concat(st.parts));
+      if (st.kind === 'end') break; // trailing blocks after the end marker are ignored
+      if (st.kind === 'body' || st.kind === 'meta') {
+        const before = pos;
+        pos = this.consume(st, buf, pos, (bytes) => {
+          if (st.kind === 'meta') st.parts.push(Buffer.from(bytes));
+          else if (st.deliver) this.sink.data(bytes);
+        });
+        this.offset += pos - before;
+        if (st.remaining > 0 || st.padding > 0) break;
+        if (st.kind === 'meta') this.finishMeta(st.typeflag, Buffer.concat(st.parts));
+        else if (st.deliver) this.sink.entryEnd();
         this.state = { kind: 'header' };
         continue;
       }
@@ -99,6 +80,18 @@ export class TarParser {
       this.offset += BLOCK;
     }
     this.pending = pos < buf.length && this.state.kind === 'header' ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
+  }
+
+  /** Passes on what is left of the entry's data in buf, then skips its padding; returns the new position. */
+  private consume(st: { remaining: number; padding: number }, buf: Buffer, pos: number, onBytes: (bytes: Buffer) => void): number {
+    const take = Math.min(st.remaining, buf.length - pos);
+    if (take > 0) onBytes(buf.subarray(pos, pos + take));
+    st.remaining -= take;
+    pos += take;
+    if (st.remaining > 0) return pos;
+    const skip = Math.min(st.padding, buf.length - pos);
+    st.padding -= skip;
+    return pos + skip;
   }
 
   /** Call when the input is exhausted; refuses a stream cut inside an entry. */
