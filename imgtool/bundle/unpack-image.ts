@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyLayer, mapId, type ApplyPolicy, type IdRange } from '../layer/index.ts';
 import { OciLayout } from '../layout-reader/index.ts';
@@ -63,6 +63,8 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   };
   try {
     mkdirSync(rootfs, { mode: 0o755 });
+    // The root belongs to the container's root, as umoci makes it (matters with --uid-map/--gid-map).
+    if (policy.chown) chownSync(rootfs, policy.mapUid(0), policy.mapGid(0));
     let layersExtracted: number;
     if (overlay) {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });

@@ -31,7 +31,7 @@ before(() => {
 
 after(() => {
   if (!dir) return;
-  for (const b of ['ours-overlay', 'ours-copy']) {
+  for (const b of ['ours-overlay', 'ours-copy', 'ours-mapped']) {
     try {
       removeBundle(join(dir, b));
     } catch {
@@ -55,3 +55,16 @@ for (const overlay of [false, true]) {
     assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
   });
 }
+
+test('with --uid-map/--gid-map the rootfs matches umoci unpack with the same maps', { skip: !isRoot && 'needs root' }, async () => {
+  const maps = ['--uid-map', '0:100000:65536', '--gid-map', '0:200000:65536'];
+  execFileSync('umoci', ['unpack', ...maps, '--image', `${layout}:rich`, join(dir, 'umoci-mapped')], { stdio: 'pipe' });
+  const bundle = join(dir, 'ours-mapped');
+  const range = (host: number) => [{ container: 0, host, size: 65536 }];
+  await unpackImage({ storeRoot: layout, image: 'rich', bundle, uidMap: range(100000), gidMap: range(200000), warn: () => {} });
+  const theirs = snapshotTree(join(dir, 'umoci-mapped', 'rootfs'));
+  const ours = snapshotTree(join(bundle, 'rootfs'));
+  assert.match(ours.get('home/alice') ?? '', / 101000:201000/, 'owners are shifted by the maps');
+  const diffs = diffTrees(theirs, ours, 'umoci', 'tsimg');
+  assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
+});
