@@ -1,12 +1,20 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SyscallError } from '../layer/native-fs.ts';
 import { isMountPoint, unmountOverlay } from './overlay-mount.ts';
 
 /** Unmounts an overlay bundle's rootfs; its upper dir (the container's changes) stays. Returns false when it was not mounted. */
 export function unmountBundle(bundlePath: string): boolean {
   const rootfs = join(resolve(bundlePath), 'rootfs');
   if (!isMountPoint(rootfs)) return false;
-  unmountOverlay(rootfs);
+  try {
+    unmountOverlay(rootfs);
+  } catch (err) {
+    if (err instanceof SyscallError && err.code === 'EBUSY') {
+      throw new Error(`${rootfs} is busy: a container may still run from this bundle; stop and delete it (tsrun delete ID) first`);
+    }
+    throw err;
+  }
   return true;
 }
 

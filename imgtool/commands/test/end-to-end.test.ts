@@ -2,7 +2,8 @@
 // CLI and run with the repo's tsrun; then two overlay bundles of one image: one extraction, each
 // writable on its own, unmount and rm-bundle undo them. Needs `npm run build` (dist/tsrun).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +77,7 @@ test('CLI overrides: args after --, user, env, cwd', { skip }, () => {
   assert.equal(run(bundle, 'e2eoverrides'), 'bye /tmp 0:4567\n');
 });
 
-test('two overlay bundles of one image: one extraction, independent writes, unmount and rm-bundle clean up', { skip }, () => {
+test('two overlay bundles of one image: one extraction, independent writes, unmount and rm-bundle clean up', { skip }, async () => {
   const a = join(dir, 'ov-a');
   const b = join(dir, 'ov-b');
   bundles.push(a, b);
@@ -93,6 +94,17 @@ test('two overlay bundles of one image: one extraction, independent writes, unmo
   assert.equal(existsSync(join(cached, 'etc', 'hostname')), false, 'the cached layer is not modified');
   // The container can write too, into its own bundle only.
   assert.equal(run(b, 'e2eovb').length > 0, true);
+  // A process with its cwd inside keeps the mount busy: unmount must say so and change nothing.
+  const holder = spawn('sleep', ['30'], { cwd: join(a, 'rootfs'), stdio: 'ignore' });
+  try {
+    const busy = spawnSync(process.execPath, ['--import', 'tsx', main, 'unmount', a], { encoding: 'utf8' });
+    assert.notEqual(busy.status, 0);
+    assert.match(busy.stderr, /rootfs is busy: a container may still run from this bundle/);
+    assert.equal(isMountPoint(join(a, 'rootfs')), true);
+  } finally {
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+  }
   tsimg('unmount', a);
   assert.equal(isMountPoint(join(a, 'rootfs')), false);
   assert.deepEqual(readdirSync(join(a, 'rootfs')), [], 'the mount point is empty once unmounted');
