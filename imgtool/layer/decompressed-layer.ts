@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -24,6 +24,8 @@ export async function detectCompression(blobPath: string): Promise<Compression> 
 }
 
 const CHUNK = 256 * 1024;
+/** Decompressed bytes gunzip may hold ready, so that it keeps inflating while entries are applied. */
+const RUN_AHEAD = 16 * 1024 * 1024;
 
 /**
  * The uncompressed tar stream of a layer blob. gzip is node:zlib (in libuv's thread pool, so it
@@ -35,7 +37,7 @@ export function openDecompressed(blobPath: string, compression: Compression): { 
   if (compression === 'none') return { stream: file, done: Promise.resolve() };
   if (compression === 'gzip') {
     // pipeline() carries a read error of the file into the gunzip stream, which the reader sees.
-    const gunzip = pipeline(file, createGunzip({ chunkSize: CHUNK }), () => {});
+    const gunzip = pipeline(file, createGunzip({ chunkSize: CHUNK, readableHighWaterMark: RUN_AHEAD } as ZlibOptions), () => {});
     return { stream: gunzip, done: Promise.resolve() };
   }
   file.destroy();

@@ -56,8 +56,22 @@ export class TarParser {
   constructor(private readonly sink: TarSink) {}
 
   push(chunk: Buffer): void {
-    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = chunk;
     let pos = 0;
+    if (this.pending.length) {
+      // Complete the header cut at the last chunk's end from the head of this one, without
+      // copying the whole chunk.
+      const need = BLOCK - this.pending.length;
+      if (chunk.length < need) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      const block = Buffer.concat([this.pending, chunk.subarray(0, need)]);
+      this.pending = Buffer.alloc(0);
+      this.header(block);
+      this.offset += BLOCK;
+      pos = need;
+    }
     while (pos < buf.length) {
       const st = this.state;
       if (st.kind === 'end') break; // trailing blocks after the end marker are ignored
