@@ -20,6 +20,8 @@ export interface UnpackOptions {
   /** Uncompressed bytes one layer may reach; default: the free space where it is written. */
   maxLayerBytes?: number;
   overrides?: ConfigOverrides;
+  /** Aborting stops between chunks and cleans up as after a failure. */
+  signal?: AbortSignal;
   warn?: (message: string) => void;
 }
 
@@ -68,7 +70,7 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
     let layersExtracted: number;
     if (overlay) {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
-      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(opts.storeRoot) };
+      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(opts.storeRoot), signal: opts.signal };
       const cached = await ensureCachedLayers(opts.storeRoot, image, policy, limits);
       layersExtracted = cached.extracted;
       const { upper, work } = overlayDirs(bundle);
@@ -76,7 +78,7 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
       mkdirSync(work, { recursive: true, mode: 0o700 });
       mountOverlay(cached.dirs, upper, work, rootfs);
     } else {
-      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle) };
+      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle), signal: opts.signal };
       for (const layer of image.layers) await applyLayer(layer, { dir: rootfs, format: 'rootfs', lowerDirs: [] }, policy, limits);
       layersExtracted = image.layers.length;
     }

@@ -45,7 +45,12 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
     const positional = argv._.map(String);
     const args = [...(argv.args ?? []).map(String), ...positional.slice(positional.indexOf('unpack') + 1)];
     const started = process.hrtime.bigint();
+    // Ctrl-C or a kill stops at the next chunk, so the failure path can unmount and remove what was made.
+    const interrupt = new AbortController();
+    const stop = () => interrupt.abort();
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     const result = await unpackImage({
+      signal: interrupt.signal,
       storeRoot: argv.root ?? defaultStoreRoot(),
       image: argv.image,
       bundle: argv.bundle,

@@ -16,7 +16,11 @@ export interface LayerBlob {
 export interface ApplyLimits {
   /** Uncompressed bytes one layer may expand to; a decompression bomb stops here. */
   maxLayerBytes: number;
+  /** Stops the layer between two chunks (Ctrl-C), through the same clean-up as any failure. */
+  signal?: AbortSignal;
 }
+
+export class UnpackInterrupted extends Error {}
 
 /**
  * Streams one layer blob into a directory: decompress, hash (the diffID), parse tar, apply each
@@ -33,6 +37,7 @@ export async function applyLayer(blob: LayerBlob, target: ApplyTarget, policy: A
   const { stream, done } = openDecompressed(blob.path, compression);
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (limits.signal?.aborted) throw new UnpackInterrupted('interrupted; the partial bundle and layer were removed');
       total += chunk.length;
       if (total > limits.maxLayerBytes) {
         throw new LayerError(blob.digest, undefined, `expands beyond ${limits.maxLayerBytes} bytes uncompressed, refused as a decompression bomb`, 'raise --max-layer-size if the image is genuine');
@@ -55,7 +60,7 @@ export async function applyLayer(blob: LayerBlob, target: ApplyTarget, policy: A
 }
 
 function describe(err: unknown, blob: LayerBlob, entry: string | undefined): Error {
-  if (err instanceof LayerError) return err;
+  if (err instanceof LayerError || err instanceof UnpackInterrupted) return err;
   if (err instanceof UnsafeEntryError) return new LayerError(blob.digest, entry, `refused: ${err.message}`, 'the layer tries to write outside its root; nothing was written outside');
   if (err instanceof TarFormatError) return new LayerError(blob.digest, undefined, err.message, 'the blob is not a valid layer: pull the image again');
   if (err instanceof SyscallError || (err instanceof Error && 'code' in err && 'syscall' in err)) return new LayerError(blob.digest, entry, err.message);
