@@ -1,8 +1,9 @@
-import { chownSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyLayer, mapId, type ApplyPolicy, type IdRange } from '../layer/index.ts';
 import { OciLayout } from '../layout-reader/index.ts';
 import type { RuntimeConfig } from '../../spec/types.ts';
+import { copyMetadata } from '../layer/copy-up.ts';
 import { ensureCachedLayers } from './layer-cache.ts';
 import { isMountPoint, mountOverlay, overlaySupported, unmountOverlay } from './overlay-mount.ts';
 import { buildRuntimeConfig, type ConfigOverrides } from './runtime-config.ts';
@@ -75,6 +76,8 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
       layersExtracted = cached.extracted;
       const { upper, work } = overlayDirs(bundle);
       mkdirSync(upper, { recursive: true, mode: 0o755 });
+      const top = cached.dirs[cached.dirs.length - 1];
+      if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
       mkdirSync(work, { recursive: true, mode: 0o700 });
       mountOverlay(cached.dirs, upper, work, rootfs);
     } else {

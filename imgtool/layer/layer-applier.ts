@@ -58,6 +58,11 @@ export class LayerApplier implements TarSink {
 
   constructor(private readonly target: ApplyTarget, private readonly policy: ApplyPolicy) {
     this.lowers = new LowerStack(target.lowerDirs);
+    // overlayfs shows the root of the upper dir, so every layer dir's root carries the image's
+    // root metadata so far (from the layer below, unless this layer has its own './' entry), and
+    // a bundle's upper dir copies it from the top layer.
+    const below = target.lowerDirs[0];
+    if (this.overlay && below) copyMetadata(below, lstatSync(below), target.dir);
   }
 
   private get overlay(): boolean {

@@ -58,6 +58,7 @@ export function richLayers(): Buffer[] {
     { name: 'long-link', type: 'symlink', linkname: `${LONG_DIR}/${'f'.repeat(120)}` },
   ];
   const second: TestEntry[] = [
+    { name: './', type: 'dir', mode: 0o751, gid: 7 },
     { name: 'data/', type: 'dir', mode: 0o775 },
     { name: 'data/.wh.gone' },
     { name: 'data/.wh.sub' },
