@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { diffTrees, snapshotTree } from '../../imgtool/test/tree-snapshot.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -63,16 +64,22 @@ try {
   const m = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8'));
   const compressed = m.layers.reduce((n: number, l: { size: number }) => n + l.size, 0);
   const results: Record<string, Sample[]> = { umoci: [], copy: [], overlayFirst: [], overlaySecond: [] };
+  // The first run's trees are compared with umoci's: a fast unpack of the wrong tree would prove nothing.
+  let equality = '';
+  const compare = (umociRootfs: string, copyRootfs: string, overlayRootfs: string) => {
+    const reference = snapshotTree(umociRootfs);
+    const diffs = [copyRootfs, overlayRootfs].map((r) => diffTrees(reference, snapshotTree(r), 'umoci', 'tsimg'));
+    if (diffs.some((d) => d.length)) throw new Error(`bench: trees differ from umoci's:\n${diffs.flat().slice(0, 10).join('\n')}`);
+    equality = `Both tsimg trees equal umoci's (${reference.size} entries: paths, types, modes, owners, sizes, link targets, xattrs, mtimes of non-directories, hardlink groups).`;
+  };
   for (let i = 0; i < runs; i++) {
     const u = join(work, `umoci-${i}`);
     execFileSync('sync');
     results.umoci!.push(timed('umoci', ['unpack', '--image', `${layout}:bench`, u]));
-    rmSync(u, { recursive: true, force: true });
 
     const c = join(work, `copy-${i}`);
     execFileSync('sync');
     results.copy!.push(timed('node', [cli, 'unpack', '--root', layout, '--no-overlay', 'bench', c]));
-    rmSync(c, { recursive: true, force: true });
 
     rmSync(join(layout, 'layers'), { recursive: true, force: true });
     const o1 = join(work, `overlay-a-${i}`);
@@ -81,6 +88,8 @@ try {
     execFileSync('sync');
     results.overlayFirst!.push(timed('node', [cli, 'unpack', '--root', layout, '--overlay', 'bench', o1]));
     results.overlaySecond!.push(timed('node', [cli, 'unpack', '--root', layout, '--overlay', 'bench', o2]));
+    if (i === 0) compare(join(u, 'rootfs'), join(c, 'rootfs'), join(o2, 'rootfs'));
+    for (const d of [u, c]) rmSync(d, { recursive: true, force: true });
     for (const b of [o1, o2]) {
       execFileSync('node', [cli, 'rm-bundle', b]);
       overlayBundles.delete(b);
@@ -99,6 +108,8 @@ try {
     '',
     `Image: debootstrap'd Debian bookworm minbase + python3, perl, git, curl, vim-tiny, iproute2, ${m.layers.length} gzip layers, ${(compressed / 1e6).toFixed(0)} MB compressed.`,
     `Medians of ${runs} interleaved runs on ${onDisk ? 'the disk (/var/tmp)' : 'a tmpfs'}, ${cpus().length} CPUs, load average at the end ${loadavg()[0]!.toFixed(2)}; ${new Date().toISOString().slice(0, 10)}.`,
+    equality,
+    '',
     'Wall and peak RSS from GNU time around the whole command (tsimg as one esbuild bundle: Node and yargs start-up included); "in process" is the time tsimg reports from its handler.',
     '',
     '| command | wall (median) | in process | vs umoci | peak RSS |',
