@@ -1,0 +1,70 @@
+// Tree equality with umoci (Debian's umoci, the reference unpacker) for an image that holds every
+// layer case; both our copy bundle and our overlay bundle must match it. Needs root.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { removeBundle, unpackImage } from '../index.ts';
+import { writeLayout } from '../../test/oci-layout-builder.ts';
+import { richLayers } from '../../test/rich-image.ts';
+import { diffTrees, snapshotTree } from '../../test/tree-snapshot.ts';
+
+const isRoot = process.getuid?.() === 0;
+let dir: string;
+let layout: string;
+let reference: Map<string, string>;
+
+before(() => {
+  if (!isRoot) return;
+  dir = mkdtempSync(join(tmpdir(), 'tsimg-umoci-'));
+  layout = join(dir, 'layout');
+  // Debian's umoci reads gzip and plain layers only; our copy unpack reads the zstd twin of the image.
+  writeLayout(layout, [
+    { tag: 'rich', layers: richLayers(), compression: ['gzip', 'none', 'gzip'] },
+    { tag: 'rich-zstd', layers: richLayers(), compression: ['zstd', 'zstd', 'zstd'] },
+  ]);
+  execFileSync('umoci', ['unpack', '--image', `${layout}:rich`, join(dir, 'umoci-bundle')], { stdio: 'pipe' });
+  reference = snapshotTree(join(dir, 'umoci-bundle', 'rootfs'));
+});
+
+after(() => {
+  if (!dir) return;
+  for (const b of ['ours-overlay', 'ours-copy', 'ours-mapped']) {
+    try {
+      removeBundle(join(dir, b));
+    } catch {
+      /* not made */
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+for (const overlay of [false, true]) {
+  test(`the ${overlay ? 'overlay' : 'copy'} rootfs matches umoci's`, { skip: !isRoot && 'needs root' }, async () => {
+    const bundle = join(dir, overlay ? 'ours-overlay' : 'ours-copy');
+    await unpackImage({ storeRoot: layout, image: overlay ? 'rich' : 'rich-zstd', bundle, overlay, warn: () => {} });
+    const ours = snapshotTree(join(bundle, 'rootfs'));
+    // The fixture is meant to exercise these; if umoci lost any of them the comparison proves less.
+    assert.match(reference.get('bin/ping') ?? '', /security\.capability=0100000280/);
+    assert.match(reference.get('data/keep') ?? '', /links=data\/keep\|data\/keep-link/);
+    assert.equal(reference.has('data/gone/back'), true);
+    assert.equal(reference.has('opq/old1'), false);
+    const diffs = diffTrees(reference, ours, 'umoci', 'tsimg');
+    assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
+  });
+}
+
+test('with --uid-map/--gid-map the rootfs matches umoci unpack with the same maps', { skip: !isRoot && 'needs root' }, async () => {
+  const maps = ['--uid-map', '0:100000:65536', '--gid-map', '0:200000:65536'];
+  execFileSync('umoci', ['unpack', ...maps, '--image', `${layout}:rich`, join(dir, 'umoci-mapped')], { stdio: 'pipe' });
+  const bundle = join(dir, 'ours-mapped');
+  const range = (host: number) => [{ container: 0, host, size: 65536 }];
+  await unpackImage({ storeRoot: layout, image: 'rich', bundle, uidMap: range(100000), gidMap: range(200000), warn: () => {} });
+  const theirs = snapshotTree(join(dir, 'umoci-mapped', 'rootfs'));
+  const ours = snapshotTree(join(bundle, 'rootfs'));
+  assert.match(ours.get('home/alice') ?? '', / 101000:201000/, 'owners are shifted by the maps');
+  const diffs = diffTrees(theirs, ours, 'umoci', 'tsimg');
+  assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
+});

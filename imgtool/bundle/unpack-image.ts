@@ -1,0 +1,122 @@
+import { chownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { applyLayer, mapId, type ApplyPolicy, type IdRange } from '../layer/index.ts';
+import { OciLayout } from '../layout-reader/index.ts';
+import type { RuntimeConfig } from '../../spec/types.ts';
+import { copyMetadata } from '../layer/copy-up.ts';
+import { ensureCachedLayers } from './layer-cache.ts';
+import { isMountPoint, mountOverlay, overlaySupported, unmountOverlay } from './overlay-mount.ts';
+import { buildRuntimeConfig, type ConfigOverrides } from './runtime-config.ts';
+
+export interface UnpackOptions {
+  storeRoot: string;
+  image: string;
+  bundle: string;
+  /** undefined: overlay where it works (root, overlayfs present, no id maps). */
+  overlay?: boolean;
+  /** undefined: rootless when not running as root. */
+  rootless?: boolean;
+  uidMap?: IdRange[];
+  gidMap?: IdRange[];
+  /** Uncompressed bytes one layer may reach; default: the free space where it is written. */
+  maxLayerBytes?: number;
+  overrides?: ConfigOverrides;
+  /** Aborting stops between chunks and cleans up as after a failure. */
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+}
+
+export interface UnpackResult {
+  bundle: string;
+  mode: 'overlay' | 'copy';
+  /** Layers extracted by this call (overlay: 0 when the image was already cached). */
+  layersExtracted: number;
+  config: RuntimeConfig;
+}
+
+/** The bundle's own overlay dirs; their presence is also how unmount and rm-bundle recognise an overlay bundle. */
+export function overlayDirs(bundle: string): { upper: string; work: string } {
+  return { upper: join(bundle, 'overlay', 'upper'), work: join(bundle, 'overlay', 'work') };
+}
+
+/**
+ * IMAGE from the store -> BUNDLE (rootfs/ + config.json). Either everything is made or nothing is
+ * left: on failure the overlay is unmounted and the bundle directory removed (an existing empty
+ * one is emptied again), and the layer cache holds only complete layers.
+ */
+export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`tsimg: warning: ${m}\n`));
+  const isRoot = process.getuid?.() === 0;
+  const rootless = opts.rootless ?? !isRoot;
+  const uidMap = opts.uidMap ?? [];
+  const gidMap = opts.gidMap ?? [];
+  if (rootless && (uidMap.length || gidMap.length)) throw new Error('--uid-map/--gid-map need root (files are chowned to the mapped ids); drop --rootless or the maps');
+  const overlay = decideOverlay(opts.overlay, rootless, uidMap.length + gidMap.length > 0);
+  const image = new OciLayout(opts.storeRoot).resolve(opts.image);
+
+  const bundle = resolve(opts.bundle);
+  const createdBundle = prepareBundleDir(bundle);
+  const rootfs = join(bundle, 'rootfs');
+  const policy: ApplyPolicy = {
+    chown: !rootless,
+    mapUid: (id) => mapId(uidMap, id, 'uid'),
+    mapGid: (id) => mapId(gidMap, id, 'gid'),
+    mknodDevices: !rootless,
+    warn,
+  };
+  try {
+    mkdirSync(rootfs, { mode: 0o755 });
+    // The root belongs to the container's root, as umoci makes it (matters with --uid-map/--gid-map).
+    if (policy.chown) chownSync(rootfs, policy.mapUid(0), policy.mapGid(0));
+    let layersExtracted: number;
+    if (overlay) {
+      mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
+      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(opts.storeRoot), signal: opts.signal };
+      const cached = await ensureCachedLayers(opts.storeRoot, image, policy, limits);
+      layersExtracted = cached.extracted;
+      const { upper, work } = overlayDirs(bundle);
+      mkdirSync(upper, { recursive: true, mode: 0o755 });
+      const top = cached.dirs[cached.dirs.length - 1];
+      if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
+      mkdirSync(work, { recursive: true, mode: 0o700 });
+      mountOverlay(cached.dirs, upper, work, rootfs);
+    } else {
+      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle), signal: opts.signal };
+      for (const layer of image.layers) await applyLayer(layer, { dir: rootfs, format: 'rootfs', lowerDirs: [] }, policy, limits);
+      layersExtracted = image.layers.length;
+    }
+    const config = buildRuntimeConfig(image, opts.overrides ?? {}, { rootfs, rootless, uidMap, gidMap });
+    const tmp = join(bundle, `.config.json.${process.pid}`);
+    writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
+    renameSync(tmp, join(bundle, 'config.json'));
+    return { bundle, mode: overlay ? 'overlay' : 'copy', layersExtracted, config };
+  } catch (err) {
+    if (isMountPoint(rootfs)) unmountOverlay(rootfs);
+    if (createdBundle) rmSync(bundle, { recursive: true, force: true });
+    else for (const name of readdirSync(bundle)) rmSync(join(bundle, name), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function decideOverlay(requested: boolean | undefined, rootless: boolean, mapped: boolean): boolean {
+  if (requested === false) return false;
+  const why = rootless ? 'it needs root (mount)' : mapped ? 'the layer cache holds unmapped ids, so --uid-map/--gid-map need a copy' : !overlaySupported() ? 'this kernel has no overlayfs' : undefined;
+  if (why && requested) throw new Error(`--overlay is not possible here: ${why}; use --no-overlay`);
+  return why === undefined;
+}
+
+/** Creates BUNDLE, or accepts an existing empty directory; true when this call created it. */
+function prepareBundleDir(bundle: string): boolean {
+  const st = statSync(bundle, { throwIfNoEntry: false });
+  if (!st) {
+    mkdirSync(bundle, { mode: 0o711 });
+    return true;
+  }
+  if (!st.isDirectory() || readdirSync(bundle).length > 0) throw new Error(`bundle directory ${bundle} already exists and is not empty; choose a new path or remove it (tsimg rm-bundle ${bundle})`);
+  return false;
+}
+
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}

@@ -1,0 +1,8 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The store's default place: /var/lib/tsimg for root, $XDG_DATA_HOME/tsimg (or ~/.local/share/tsimg) otherwise. */
+export function defaultStoreRoot(): string {
+  if (process.getuid?.() === 0) return '/var/lib/tsimg';
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'tsimg');
+}
