@@ -80,9 +80,3 @@ function currentMemswLimit(layout: CgroupLayout, placement: CgroupPlacement): nu
     return Infinity;
   }
 }
-
-/** Whether a LinuxResources object asks for anything at all (zeros count as unset). */
-export function hasResources(res: LinuxResources | undefined): boolean {
-  if (!res) return false;
-  return JSON.stringify(res, (_k, v) => (v === 0 || v === false || v === null || (Array.isArray(v) && v.length === 0) ? undefined : v)) !== '{}';
-}
