@@ -5,6 +5,7 @@ import { hierarchyFor, type CgroupLayout } from './cgroup-layout.ts';
 import type { CgroupPlacement } from './cgroup-manager.ts';
 import { deviceRuleLines } from './device-rules.ts';
 import { rdmaLine } from './v2-conversions.ts';
+import { kernelSays } from './cgroup-v2-files.ts';
 
 /**
  * The resource limits this first cut writes on cgroup v1. Anything else that is set fails with a
@@ -22,7 +23,7 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     try {
       writeFileSync(path, String(value));
     } catch (err) {
-      throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${(err as Error).message}`);
+      throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${kernelSays(err)}`);
     }
   };
   const unsupported = (field: string) => {
