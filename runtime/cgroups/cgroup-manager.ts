@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import type { CgroupLayout } from './cgroup-layout.ts';
 import { resolveCgroupPath } from './cgroup-path.ts';
+import { enableControllers } from './cgroup-v2-files.ts';
 
 /** The container's cgroup in every hierarchy (keyed by mountpoint), and the directories tsrun made. */
 export interface CgroupPlacement {
@@ -26,6 +27,7 @@ export function createCgroups(layout: CgroupLayout, cgroupsPath: string | undefi
         throw new TsrunError(`linux.cgroupsPath: cgroup ${path} already has processes in it; give the container a cgroup of its own`);
       // A new v1 cpuset cgroup starts with no cpus and no mems, and refuses tasks until they are copied down.
       if (h.controllers.includes('cpuset')) for (const dir of made) inheritCpuset(dir);
+      if (h.version === 2) enableControllers(h.mountpoint, path);
     }
   } catch (err) {
     removeCgroups(placement);
@@ -108,6 +110,15 @@ export function removeCgroups(placement: CgroupPlacement): void {
 }
 
 function killAllIn(dir: string): void {
+  // v2 (Linux 5.14+) kills the whole subtree at once, including processes forking meanwhile.
+  if (existsSync(`${dir}/cgroup.kill`)) {
+    try {
+      writeFileSync(`${dir}/cgroup.kill`, '1');
+      return;
+    } catch {
+      /* fall back to signalling each pid */
+    }
+  }
   let pids: number[] = [];
   try {
     pids = readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);

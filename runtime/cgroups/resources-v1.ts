@@ -4,6 +4,8 @@ import { TsrunError } from '../cli/errors.ts';
 import { hierarchyFor, type CgroupLayout } from './cgroup-layout.ts';
 import type { CgroupPlacement } from './cgroup-manager.ts';
 import { deviceRuleLines } from './device-rules.ts';
+import { rdmaLine } from './v2-conversions.ts';
+import { kernelSays } from './cgroup-v2-files.ts';
 
 /**
  * The resource limits this first cut writes on cgroup v1. Anything else that is set fails with a
@@ -21,7 +23,7 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     try {
       writeFileSync(path, String(value));
     } catch (err) {
-      throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${(err as Error).message}`);
+      throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${kernelSays(err)}`);
     }
   };
   const unsupported = (field: string) => {
@@ -53,20 +55,40 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     if (cpu.realtimeRuntime) write('cpu', 'cpu.rt_runtime_us', cpu.realtimeRuntime, 'cpu.realtimeRuntime');
     if (cpu.cpus) write('cpuset', 'cpuset.cpus', cpu.cpus, 'cpu.cpus');
     if (cpu.mems) write('cpuset', 'cpuset.mems', cpu.mems, 'cpu.mems');
-    if ((cpu as { burst?: number }).burst || (cpu as { idle?: number }).idle) unsupported('cpu.burst/idle');
+    // Linux 5.14+ (burst) and 5.15+ (idle) have these on v1 too; an older kernel fails naming the file.
+    if (cpu.burst) write('cpu', 'cpu.cfs_burst_us', cpu.burst, 'cpu.burst');
+    if (cpu.idle !== undefined && cpu.idle !== null) write('cpu', 'cpu.idle', cpu.idle, 'cpu.idle');
   }
   if (res.pids && res.pids.limit) write('pids', 'pids.max', res.pids.limit > 0 ? res.pids.limit : 'max', 'pids.limit');
   const blk = res.blockIO;
   if (blk) {
     if (blk.weight) write('blkio', 'blkio.weight', blk.weight, 'blockIO.weight');
-    for (const key of ['leafWeight', 'weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'] as const) {
-      const v = blk[key];
-      if (Array.isArray(v) ? v.length > 0 : Boolean(v)) unsupported(`blockIO.${key}`);
+    // The throttle layer works under any I/O scheduler: "major:minor rate", 0 lifting the limit.
+    const throttles = [
+      ['throttleReadBpsDevice', 'blkio.throttle.read_bps_device'],
+      ['throttleWriteBpsDevice', 'blkio.throttle.write_bps_device'],
+      ['throttleReadIOPSDevice', 'blkio.throttle.read_iops_device'],
+      ['throttleWriteIOPSDevice', 'blkio.throttle.write_iops_device'],
+    ] as const;
+    for (const [field, file] of throttles) for (const d of blk[field] ?? []) write('blkio', file, `${d.major}:${d.minor} ${d.rate ?? 0}`, `blockIO.${field}`);
+    // Weights need CFQ's or BFQ's weight files, which this machine's scheduler does not have.
+    if (blk.leafWeight) write('blkio', 'blkio.leaf_weight', blk.leafWeight, 'blockIO.leafWeight');
+    for (const d of blk.weightDevice ?? []) {
+      if (d.weight) write('blkio', 'blkio.weight_device', `${d.major}:${d.minor} ${d.weight}`, 'blockIO.weightDevice');
+      if (d.leafWeight) write('blkio', 'blkio.leaf_weight_device', `${d.major}:${d.minor} ${d.leafWeight}`, 'blockIO.weightDevice');
     }
   }
-  if (res.hugepageLimits && res.hugepageLimits.length > 0) unsupported('hugepageLimits');
-  if (res.network && (res.network.classID || (res.network.priorities ?? []).length > 0)) unsupported('network');
-  if (res.rdma && Object.keys(res.rdma).length > 0) unsupported('rdma');
+  // Where these v1 controllers are not mounted (this machine), write() fails naming the controller.
+  for (const h of res.hugepageLimits ?? []) {
+    if (!/^\d+[KMG]B$/.test(h.pageSize)) throw new TsrunError(`linux.resources.hugepageLimits: pageSize ${JSON.stringify(h.pageSize)} is not a size like 2MB or 1GB`);
+    write('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit, `hugepageLimits[${h.pageSize}]`);
+  }
+  if (res.network?.classID) write('net_cls', 'net_cls.classid', res.network.classID, 'network.classID');
+  for (const p of res.network?.priorities ?? []) write('net_prio', 'net_prio.ifpriomap', `${p.name} ${p.priority}`, 'network.priorities');
+  for (const [device, limit] of Object.entries(res.rdma ?? {})) {
+    const line = rdmaLine(device, limit);
+    if (line) write('rdma', 'rdma.max', line, `rdma.${device}`);
+  }
   if (res.unified && Object.keys(res.unified).length > 0)
     throw new TsrunError('linux.resources.unified: cgroup v2 files cannot be set on a cgroup v1 host');
 }
@@ -79,10 +101,4 @@ function currentMemswLimit(layout: CgroupLayout, placement: CgroupPlacement): nu
   } catch {
     return Infinity;
   }
-}
-
-/** Whether a LinuxResources object asks for anything at all (zeros count as unset). */
-export function hasResources(res: LinuxResources | undefined): boolean {
-  if (!res) return false;
-  return JSON.stringify(res, (_k, v) => (v === 0 || v === false || v === null || (Array.isArray(v) && v.length === 0) ? undefined : v)) !== '{}';
 }

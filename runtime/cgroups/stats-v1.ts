@@ -13,7 +13,7 @@ export interface Stats {
   memory?: { cache: number; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, number>; use_hierarchy: boolean };
   pids?: { current: number; limit: number };
   blkio?: Record<string, BlkioEntry[]>;
-  hugetlb?: Record<string, never>;
+  hugetlb?: Record<string, { usage: number; max: number; failcnt: number }>;
 }
 
 /** The cgroup directory of one controller, from the paths kept in the container's state. */

@@ -1,6 +1,7 @@
 import { TsrunError } from '../cli/errors.ts';
 import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
-import { oomKillCount, readStatsV1, type Stats } from '../cgroups/stats-v1.ts';
+import { oomKills, readStats } from '../cgroups/read-stats.ts';
+import type { Stats } from '../cgroups/stats-v1.ts';
 import { containerStatus } from './container-status.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -12,29 +13,27 @@ export function containerStats(store: StateStore, id: string): ContainerEvent {
   const status = containerStatus(store, record);
   if (status === 'stopped') throw new TsrunError(`container ${id} is not running`);
   const layout = detectCgroupLayout();
-  if (layout.kind === 'unified') throw new TsrunError('events: statistics on a pure cgroup v2 host are not supported by tsrun yet');
-  return { type: 'stats', id, data: readStatsV1(layout, record.cgroupPaths) };
+  return { type: 'stats', id, data: readStats(layout, record.cgroupPaths) };
 }
 
 /**
  * events: stats every interval and an `oom` event whenever the kernel kills in the container's
  * memory cgroup, until the container stops. OOM kills are read from the cgroup's own counter
- * (memory.oom_control), checked several times per interval, so none is missed between samples.
+ * (v1 memory.oom_control, v2 memory.events), checked several times per interval, so none is missed between samples.
  */
 export async function followEvents(store: StateStore, id: string, intervalMs: number, emit: (e: ContainerEvent) => void): Promise<void> {
   const record = store.load(id);
   const layout = detectCgroupLayout();
-  if (layout.kind === 'unified') throw new TsrunError('events: pure cgroup v2 hosts are not supported by tsrun yet');
-  let ooms = oomKillCount(layout, record.cgroupPaths);
+  let ooms = oomKills(layout, record.cgroupPaths);
   const tick = Math.min(intervalMs, 100);
   let sinceStats = intervalMs; // the first stats right away
   for (;;) {
     const status = containerStatus(store, record);
-    const now = oomKillCount(layout, record.cgroupPaths);
+    const now = oomKills(layout, record.cgroupPaths);
     for (; ooms < now; ooms++) emit({ type: 'oom', id });
     if (status === 'stopped') return;
     if (sinceStats >= intervalMs) {
-      emit({ type: 'stats', id, data: readStatsV1(layout, record.cgroupPaths) });
+      emit({ type: 'stats', id, data: readStats(layout, record.cgroupPaths) });
       sinceStats = 0;
     }
     await new Promise((r) => setTimeout(r, tick));

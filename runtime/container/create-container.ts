@@ -8,7 +8,7 @@ import type { Logger } from '../cli/logger.ts';
 import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
 import { ownCgroupDirs } from '../cgroups/cgroup-path.ts';
 import { createCgroups, joinCgroups, removeCgroups, type CgroupPlacement } from '../cgroups/cgroup-manager.ts';
-import { hasResources, applyResourcesV1 } from '../cgroups/resources-v1.ts';
+import { applyResources } from '../cgroups/apply-resources.ts';
 import { runHooks } from '../hooks/run-hooks.ts';
 import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
@@ -194,8 +194,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     record.cgroupPaths = placement.paths;
     record.cgroupCreated = placement.created;
     opts.store.save(record);
-    if (layout.kind === 'unified' && hasResources(config.linux?.resources))
-      throw new TsrunError('linux.resources: limits on a pure cgroup v2 host are not supported by tsrun yet');
 
     t('cgroups made');
     const selfJoin = layout.kind !== 'unified';
@@ -251,7 +249,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
     // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
-    if (layout.kind !== 'unified') applyResourcesV1(layout, placement, config.linux?.resources);
+    applyResources(layout, placement, config.linux?.resources);
     delete record.creating;
     record.created = new Date().toISOString();
     opts.store.save(record);

@@ -1,7 +1,7 @@
 import type { LinuxResources } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
-import { applyResourcesV1 } from '../cgroups/resources-v1.ts';
+import { applyResources } from '../cgroups/apply-resources.ts';
 import { containerStatus } from './container-status.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -22,9 +22,8 @@ export function updateContainer(store: StateStore, id: string, patch: LinuxResou
     const status = containerStatus(store, record);
     if (status === 'stopped') throw new TsrunError(`cannot update container ${id}: it is stopped`);
     const layout = detectCgroupLayout();
-    if (layout.kind === 'unified') throw new TsrunError('update: limits on a pure cgroup v2 host are not supported by tsrun yet');
-    applyResourcesV1(layout, { paths: record.cgroupPaths, created: [] }, patch);
     const config = store.loadConfig(id);
+    applyResources(layout, { paths: record.cgroupPaths, created: [] }, patch, config.linux?.resources);
     const linux = (config.linux ??= {});
     linux.resources = mergeResources(linux.resources ?? {}, patch);
     store.saveConfig(id, config);

@@ -114,11 +114,13 @@ describe('bad input: a clear one-line error, a non-zero exit, and nothing left b
   test('features not applied yet are refused, not ignored', () => {
     createWith((c) => { c.process.terminal = true; }, /process\.terminal is true: give --console-socket/);
     createWith((c) => { linux(c).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_VAX'] }; }, /linux\.seccomp\.architectures\[0\]/);
-    createWith((c) => { linux(c).resources.blockIO = { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }] }; }, /linux\.resources\.blockIO\.throttleReadBpsDevice: not supported yet/);
   });
 
-  test('a value the kernel refuses for a cgroup names the file and the value', () =>
-    createWith((c) => { linux(c).resources.cpu = { cpus: '999' }; }, /linux\.resources\.cpu\.cpus: writing "999" to \S+cpuset\.cpus/));
+  test('a value the kernel refuses for a cgroup names the file, the value and the errno', () => {
+    createWith((c) => { linux(c).resources.cpu = { cpus: '999' }; }, /linux\.resources\.cpu\.cpus: writing "999" to \S+cpuset\.cpus: E[A-Z]+/);
+    // a throttle on a block device this machine does not have (major 250 is unassigned here)
+    createWith((c) => { linux(c).resources.blockIO = { throttleReadBpsDevice: [{ major: 250, minor: 77, rate: 1000 }] }; }, /linux\.resources\.blockIO\.throttleReadBpsDevice: writing "250:77 1000" to \S+blkio\.throttle\.read_bps_device: ENODEV/);
+  });
 
   test('a sysctl outside the container namespaces', () =>
     createWith((c) => { linux(c).sysctl = { 'kernel.panic': '1' }; }, /linux\.sysctl\["kernel\.panic"\]: not a namespaced sysctl/));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { TSRUN, useTestRoot, waitFor } from './harness.ts';
+import { useTestRoot, waitFor, watchEvents } from './harness.ts';
 
 type Event = { type: string; id: string; data?: any };
 
@@ -45,13 +44,10 @@ describe('events: stats and OOM notifications, as runc prints them', () => {
     const c = root.config(id, ['sh', '-c', 'sleep 0.6; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000']);
     (c.linux as Record<string, unknown>).resources = { memory: { limit: 16 * 2 ** 20, swap: 16 * 2 ** 20 } };
     assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
-    const child = spawn('node', [TSRUN, '--root', root.state, 'events', '--interval', '200ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const events = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+    const { events, exited } = watchEvents<Event>(root, id, '200ms');
+    const out = () => JSON.stringify(events());
     try {
-      assert.ok(await waitFor(() => events().some((e) => e.type === 'oom'), 10_000), `an oom event; got ${out}`);
+      assert.ok(await waitFor(() => events().some((e) => e.type === 'oom'), 10_000), `an oom event; got ${out()}`);
       assert.ok(await waitFor(() => events().filter((e) => e.type === 'stats').length >= 3, 5000), 'stats keep coming');
       assert.ok(events().every((e) => e.id === id));
     } finally {

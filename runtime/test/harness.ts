@@ -2,7 +2,7 @@
  * Test harness: real containers through the real CLI (dist/tsrun), each test under a fresh
  * temporary root with its own state directory and its own cgroup parent, removed even on failure.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -108,8 +108,8 @@ export class TestRoot {
   /** cgroup directories of this root's parent that still exist, in every hierarchy. */
   leftoverCgroups(): string[] {
     const found: string[] = [];
-    for (const h of readdirSync('/sys/fs/cgroup')) {
-      const p = join('/sys/fs/cgroup', h, this.cgroupParent);
+    for (const h of cgroupRoots()) {
+      const p = join(h, this.cgroupParent);
       if (!existsSync(p)) continue;
       const walk = (d: string) => {
         for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) { found.push(join(d, e.name)); walk(join(d, e.name)); }
@@ -126,8 +126,8 @@ export class TestRoot {
 
   cleanup(): void {
     for (const id of this.leftoverState()) this.tsrun(['delete', '--force', id]);
-    for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
-      const p = join('/sys/fs/cgroup', h, this.cgroupParent);
+    for (const h of cgroupRoots()) {
+      const p = join(h, this.cgroupParent);
       if (!existsSync(p)) continue;
       const dirs: string[] = [];
       const walk = (d: string) => { dirs.push(d); for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name)); };
@@ -138,8 +138,29 @@ export class TestRoot {
   }
 }
 
+/** Whether /sys/fs/cgroup is a pure cgroup v2 hierarchy (the v2 guest), not this machine's hybrid layout. */
+export const UNIFIED = existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+/** The root of every cgroup hierarchy: each v1 controller's mount, or the one v2 tree. */
+function cgroupRoots(): string[] {
+  if (UNIFIED) return ['/sys/fs/cgroup'];
+  return existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h)) : [];
+}
+
 export function mountCount(): number {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).length;
+}
+
+/**
+ * `tsrun events --interval` on a container, in the background: the JSON lines so far and the
+ * promise of its exit code (events ends when the container stops).
+ */
+export function watchEvents<E = { type: string; id: string; data?: any }>(root: TestRoot, id: string, interval: string): { events: () => E[]; exited: Promise<number | null> } {
+  const child = spawn('node', [TSRUN, '--root', root.state, 'events', '--interval', interval, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { events: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as E), exited };
 }
 
 /** Polls until fn is true or the time is up. */
