@@ -10,7 +10,8 @@ import { runBounded } from './bounded-parallel.ts';
 import type { FetchedManifest, RegistryClient } from './client.ts';
 import { DigestMismatchError, RegistryError } from './errors.ts';
 import type { ImageManifest } from './manifest.ts';
-import { isImageManifest } from './media-types.ts';
+import { MediaType, isImageManifest } from './media-types.ts';
+import { dockerManifestToOci, indexToOci } from '../store/docker-to-oci.ts';
 import { describeOffered, formatPlatform, hostPlatform, selectPlatform } from './platform.ts';
 
 export interface PullProgress {
@@ -54,13 +55,11 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
     let chosen: Descriptor[];
     if (options.allPlatforms) {
       chosen = entries;
-      target = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
     } else {
       const want = options.platform ?? hostPlatform();
       const match = selectPlatform(entries, want);
       if (!match) throw new RegistryError(`${name}: no image for platform ${formatPlatform(want)}; the index offers ${describeOffered(top.parsed.index.manifests)} (use --platform)`);
       chosen = [match];
-      target = { mediaType: match.mediaType, digest: match.digest, size: match.size, ...(match.platform ? { platform: match.platform } : {}) };
     }
     images = await Promise.all(
       chosen.map(async (descriptor) => {
@@ -71,13 +70,29 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
       }),
     );
   } else {
-    target = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
-    images = [{ descriptor: target, fetched: top }];
+    images = [{ descriptor: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length }, fetched: top }];
+  }
+
+  // Docker schema 2 manifests are stored as their OCI equivalent (see store/docker-to-oci.ts).
+  const stored = images.map(({ descriptor, fetched }) => {
+    const manifest = (fetched.parsed as { manifest: ImageManifest }).manifest;
+    if (fetched.mediaType !== MediaType.dockerManifest) return { original: descriptor, descriptor, bytes: fetched.bytes, manifest };
+    const converted = dockerManifestToOci(fetched.bytes);
+    return { original: descriptor, descriptor: { ...descriptor, mediaType: converted.mediaType, digest: converted.digest, size: converted.bytes.length }, bytes: converted.bytes, manifest };
+  });
+  let storedIndex: { bytes: Buffer; digest: string } | undefined;
+  if (top.parsed.kind === 'index' && options.allPlatforms) {
+    const changed = stored.filter((s) => s.descriptor.digest !== s.original.digest);
+    if (changed.length === 0 && top.mediaType === MediaType.ociIndex) storedIndex = { bytes: top.bytes, digest: top.digest };
+    else storedIndex = indexToOci(top.bytes, new Map(changed.map((s) => [s.original.digest, s.descriptor])));
+    target = { mediaType: MediaType.ociIndex, digest: storedIndex.digest, size: storedIndex.bytes.length };
+  } else {
+    const { annotations: _ignored, ...descriptor } = stored[0]!.descriptor;
+    target = descriptor;
   }
 
   const blobs = new Map<string, Descriptor>();
-  for (const { fetched } of images) {
-    const manifest = (fetched.parsed as { manifest: ImageManifest }).manifest;
+  for (const { manifest } of stored) {
     for (const d of [manifest.config, ...manifest.layers]) if (!blobs.has(d.digest)) blobs.set(d.digest, d);
   }
 
@@ -107,11 +122,11 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
       options.progress?.blobDone(descriptor);
       result.push({ digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, downloaded: true });
     });
-    for (const { descriptor, fetched } of images) await store.writeBlobBytes(fetched.bytes, descriptor.digest, `manifest ${descriptor.digest} of ${name}`);
-    if (top.parsed.kind === 'index' && options.allPlatforms) await store.writeBlobBytes(top.bytes, top.digest, `index ${top.digest} of ${name}`);
+    for (const { descriptor, bytes } of stored) await store.writeBlobBytes(bytes, descriptor.digest, `manifest ${descriptor.digest} of ${name}`);
+    if (storedIndex) await store.writeBlobBytes(storedIndex.bytes, storedIndex.digest, `index ${storedIndex.digest} of ${name}`);
     store.syncBlobDirectory();
     await store.setRef(name, target);
-    const platforms = images.map(({ descriptor }) => (descriptor.platform ? formatPlatform(descriptor.platform) : '')).filter(Boolean);
+    const platforms = stored.map(({ descriptor }) => (descriptor.platform ? formatPlatform(descriptor.platform) : '')).filter(Boolean);
     return { name, descriptor: target, platforms, blobs: result, bytesDownloaded };
   } finally {
     release();
