@@ -12,6 +12,7 @@ import { DigestMismatchError, RegistryError } from './errors.ts';
 import type { ImageManifest } from './manifest.ts';
 import { MediaType, isImageManifest } from './media-types.ts';
 import { dockerManifestToOci, indexToOci } from '../store/docker-to-oci.ts';
+import { markWriteInProgress } from '../store/write-marks.ts';
 import { describeOffered, formatPlatform, hostPlatform, selectPlatform } from './platform.ts';
 
 export interface PullProgress {
@@ -96,7 +97,8 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
     for (const d of [manifest.config, ...manifest.layers]) if (!blobs.has(d.digest)) blobs.set(d.digest, d);
   }
 
-  const release = store.markWriteInProgress();
+  const mark = markWriteInProgress(store.ingestDir);
+  const created: string[] = [];
   try {
     const result: PullResult['blobs'] = [];
     let bytesDownloaded = 0;
@@ -115,6 +117,7 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
           options.progress?.blobBytes(descriptor, n);
         });
         await writer.commit();
+        created.push(descriptor.digest);
       } catch (e) {
         await writer.abort();
         throw e;
@@ -128,7 +131,11 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
     await store.setRef(name, target);
     const platforms = stored.map(({ descriptor }) => (descriptor.platform ? formatPlatform(descriptor.platform) : '')).filter(Boolean);
     return { name, descriptor: target, platforms, blobs: result, bytesDownloaded };
+  } catch (e) {
+    // Verified blobs this pull added stay only if something references them: a failed pull changes nothing.
+    await store.removeUnreferenced(created, mark).catch(() => undefined);
+    throw e;
   } finally {
-    release();
+    mark.release();
   }
 }

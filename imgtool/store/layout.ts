@@ -5,18 +5,18 @@
  * org.opencontainers.image.ref.name. Two extras, both ignored by OCI readers: ingest/ holds the temp files
  * of writes in progress, and index.json.lock serialises changes to index.json.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Readable } from 'node:stream';
 import { sha256Digest, splitDigest } from './digest.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { withLock } from './lock.ts';
 import { fsyncDirectory, writeFileAtomic } from './atomic-file.ts';
+import { reachableBlobs } from './reachable.ts';
+import { type WriteMark, sweepIngest } from './write-marks.ts';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const LAYOUT_VERSION = '1.0.0';
-export const ACTIVE_PREFIX = 'active-';
 
 export interface Platform {
   architecture: string;
@@ -194,14 +194,31 @@ export class OciStore {
   }
 
   /**
-   * Marks a write in progress (a file ingest/active-<pid>-<random>) so that gc keeps blobs written from now
-   * on even though no name references them yet. Returns the function that removes the mark.
+   * Deletes, under the index lock, the candidate blobs that nothing in index.json reaches, except those
+   * written since a live writer other than `own` started (that writer may be about to reference them).
+   * gc passes 'all'; a failed pull passes the blobs it added, so it takes back only its own.
    */
-  markWriteInProgress(): () => void {
-    mkdirSync(this.ingestDir, { recursive: true });
-    const mark = join(this.ingestDir, `${ACTIVE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
-    writeFileSync(mark, String(process.pid));
-    return () => rmSync(mark, { force: true });
+  async removeUnreferenced(candidates: string[] | 'all', own?: WriteMark): Promise<{ removed: string[]; freed: number }> {
+    return this.updateIndex((index) => {
+      const keep = reachableBlobs(this, index.manifests);
+      const writersSince = sweepIngest(this.ingestDir, own);
+      const removed: string[] = [];
+      let freed = 0;
+      for (const digest of candidates === 'all' ? this.listBlobs() : candidates) {
+        if (keep.has(digest)) continue;
+        let st;
+        try {
+          st = statSync(this.blobPath(digest));
+        } catch {
+          continue;
+        }
+        if (st.mtimeMs >= writersSince - 1000) continue;
+        this.removeBlob(digest);
+        removed.push(digest);
+        freed += st.size;
+      }
+      return { removed, freed };
+    });
   }
 
   syncBlobDirectory(): void {
