@@ -7,7 +7,7 @@
  */
 import { type Hash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { type WriteStream, closeSync, createWriteStream, fsyncSync, ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
+import { type WriteStream, closeSync, createWriteStream, fsync, ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DigestMismatchError } from '../registry/errors.ts';
 import { hashFor } from './digest.ts';
@@ -73,7 +73,8 @@ export class BlobWriter {
       }
       const actual = `${this.digest.split(':')[0]}:${this.hash.digest('hex')}`;
       if (actual !== this.digest) throw new DigestMismatchError(this.what, this.digest, actual);
-      fsyncSync(this.fd!);
+      // Asynchronously, on the libuv pool: a blocking fsync would stall every other download meanwhile.
+      await new Promise<void>((resolve, reject) => fsync(this.fd!, (e) => (e ? reject(e) : resolve())));
       this.closeFd();
       renameSync(this.tempPath, this.finalPath);
     } catch (e) {
