@@ -15,7 +15,7 @@ layout=$(npx tsx scripts/bench/pull-image.ts "$cache")
 work=$(mktemp -d /tmp/tsimg-bench-pull.XXXXXX)
 registry_pid=
 cleanup() {
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
