@@ -5,10 +5,11 @@ import { imagesCommand } from '../commands/images.ts';
 import { inspectCommand } from '../commands/inspect.ts';
 import { loginCommand, logoutCommand } from '../commands/login.ts';
 import { pullCommand } from '../commands/pull.ts';
+import { pushCommand } from '../commands/push.ts';
 import { rmCommand } from '../commands/rm.ts';
 import { tagCommand } from '../commands/tag.ts';
 import type { GlobalOptions } from './global-options.ts';
 
 // Each module types its own arguments; yargs only needs them as command modules.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalOptions, any>[] = [pullCommand, imagesCommand, inspectCommand, tagCommand, rmCommand, gcCommand, loginCommand, logoutCommand];
+export const commands: CommandModule<GlobalOptions, any>[] = [pullCommand, pushCommand, imagesCommand, inspectCommand, tagCommand, rmCommand, gcCommand, loginCommand, logoutCommand];

@@ -42,22 +42,23 @@ export class RegistryAuth {
   }
 
   /**
-   * Records a 401's challenge. Returns true when trying again can help (the first challenge, or a token
-   * that the registry no longer accepts); false when the credentials themselves were refused.
+   * Records a 401's challenge. Returns true when sending again can help: the request went without the
+   * authorization we would now send (requests in flight when the first challenge arrived), or with a token
+   * the registry no longer accepts. False when these very credentials were refused.
    */
-  onUnauthorized(wwwAuthenticate: string | undefined, scopes: string[]): boolean {
+  onUnauthorized(wwwAuthenticate: string | undefined, scopes: string[], sent: string | undefined): boolean {
     const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
     const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!chosen) return false;
-    const first = !this.challenge || this.challenge.scheme !== chosen.scheme;
     this.challenge = chosen;
     if (chosen.scheme === 'basic') {
       if (!this.credentials) throw new RegistryError(`registry ${this.registry} requires a login (HTTP 401); run: tsimg login ${this.registry}`, 401);
-      return first;
+      return sent !== this.basic();
     }
+    if (sent === undefined || !sent.startsWith('Bearer ')) return true;
     const key = [...scopes].sort().join(' ');
-    const hadToken = this.tokens.delete(key);
-    return first || hadToken;
+    if (this.tokens.get(key)?.token === sent.slice(7)) this.tokens.delete(key);
+    return true;
   }
 
   private basic(): string {

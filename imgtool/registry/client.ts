@@ -82,7 +82,7 @@ export class RegistryClient {
       }
       if (response.status !== 401) return response;
       discard(response);
-      if (attempt === 0 && this.auth.onUnauthorized(response.headers['www-authenticate'], scopes)) continue;
+      if (attempt === 0 && this.auth.onUnauthorized(response.headers['www-authenticate'], scopes, authorization)) continue;
       throw new RegistryError(`registry ${this.registry} refused ${authorization ? 'the credentials' : 'anonymous access'} for ${scopes.join(' ') || '/v2/'} (HTTP 401); check tsimg login ${this.registry}`, 401);
     }
   }

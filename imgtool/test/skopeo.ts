@@ -9,6 +9,8 @@ export async function skopeo(args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function skopeoInspect(image: string, raw = false): Promise<Record<string, unknown>> {
-  return JSON.parse(await skopeo(['inspect', ...(raw ? ['--raw'] : []), image])) as Record<string, unknown>;
+/** `extra` carries --creds and the like; http is allowed, as the test registries are on 127.0.0.1. */
+export async function skopeoInspect(image: string, raw = false, extra: string[] = []): Promise<Record<string, unknown>> {
+  const tls = image.startsWith('docker://') ? ['--tls-verify=false'] : [];
+  return JSON.parse(await skopeo(['inspect', ...tls, ...extra, ...(raw ? ['--raw'] : []), image])) as Record<string, unknown>;
 }
