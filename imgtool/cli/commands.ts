@@ -1,5 +1,6 @@
 /** Every tsimg command, in the order `tsimg --help` lists them. Adding a command is one line here. */
 import type { CommandModule } from 'yargs';
+import { copyCommand, exportCommand, importCommand } from '../commands/copy.ts';
 import { gcCommand } from '../commands/gc.ts';
 import { imagesCommand } from '../commands/images.ts';
 import { inspectCommand } from '../commands/inspect.ts';
@@ -12,4 +13,4 @@ import type { GlobalOptions } from './global-options.ts';
 
 // Each module types its own arguments; yargs only needs them as command modules.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalOptions, any>[] = [pullCommand, pushCommand, imagesCommand, inspectCommand, tagCommand, rmCommand, gcCommand, loginCommand, logoutCommand];
+export const commands: CommandModule<GlobalOptions, any>[] = [pullCommand, pushCommand, imagesCommand, inspectCommand, tagCommand, rmCommand, gcCommand, copyCommand, importCommand, exportCommand, loginCommand, logoutCommand];
