@@ -4,7 +4,7 @@
  * pulled with the tsimg CLI, and read back with skopeo from tsimg's store.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -119,6 +119,37 @@ for (const mode of ['open', 'basic', 'token'] as AuthMode[]) {
         const login = await runTsimg(['login', registry.host, '-u', registry.username, '-p', 'wrong'], { ...env, REGISTRY_AUTH_FILE: join(work, 'never.json') });
         assert.equal(login.code, 1);
         assert.equal(existsSync(join(work, 'never.json')), false, 'a failed login saves nothing');
+      });
+    }
+
+    test('two pulls of the same image into one store at once both succeed and leave one clean copy', async () => {
+      const shared = join(work, 'concurrent');
+      const both = await Promise.all([0, 1].map(() => runTsimg(['--root', shared, 'pull', '-q', `${registry.host}/test/multi:1`], env)));
+      for (const r of both) assert.equal(r.code, 0, r.stderr);
+      assert.equal((await skopeoInspect(`oci:${shared}:${registry.host}/test/multi:1`)).Digest, images.amd64.manifest.digest);
+      assert.equal(JSON.parse(readFileSync(join(shared, 'index.json'), 'utf8')).manifests.length, 1);
+      assert.deepEqual(readdirSync(join(shared, 'ingest')), []);
+    });
+
+    if (mode !== 'open') {
+      test("credentials from docker's config.json are used, and logout forgets tsimg's", async () => {
+        const dockerDir = join(work, 'docker-only');
+        mkdirSync(dockerDir, { recursive: true });
+        writeFileSync(join(dockerDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }));
+        const onlyDocker = { REGISTRY_AUTH_FILE: join(work, 'absent.json'), DOCKER_CONFIG: dockerDir };
+        const pulled = await runTsimg(['--root', join(work, 'docker-cfg-store'), 'pull', '-q', `${registry.host}/test/multi:1`], { ...env, ...onlyDocker });
+        assert.equal(pulled.code, 0, pulled.stderr);
+
+        const out = await runTsimg(['logout', registry.host], env);
+        assert.equal(out.code, 0, out.stderr);
+        assert.deepEqual(JSON.parse(readFileSync(env.REGISTRY_AUTH_FILE!, 'utf8')).auths, {});
+        const denied = await runTsimg(['--root', join(work, 'after-logout'), 'pull', `${registry.host}/test/multi:1`], env);
+        assert.equal(denied.code, 1);
+        assert.match(denied.stderr, /tsimg: .*(requires a login|refused anonymous access|HTTP 401)/);
+        const again = await runTsimg(['logout', registry.host], env);
+        assert.match(again.stderr, /not logged in/);
+        const login = await runTsimg(['login', registry.host, '-u', registry.username, '--password-stdin'], env, `${registry.password}\n`);
+        assert.equal(login.code, 0, login.stderr);
       });
     }
 
