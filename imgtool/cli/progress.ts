@@ -11,6 +11,7 @@ interface Row {
   descriptor: Descriptor;
   received: number;
   started: number;
+  finished?: number;
   state: 'fetching' | 'done' | 'exists';
 }
 
@@ -37,6 +38,7 @@ export function plainProgress(out: NodeJS.WritableStream): PullProgress {
 export class TerminalProgress implements PullProgress {
   private readonly rows = new Map<string, Row>();
   private drawnLines = 0;
+  private done = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly out: NodeJS.WriteStream) {
@@ -55,13 +57,16 @@ export class TerminalProgress implements PullProgress {
 
   blobDone(descriptor: Descriptor): void {
     const row = this.rows.get(descriptor.digest);
-    if (row && row.state === 'fetching') row.state = 'done';
+    if (row && row.state === 'fetching') {
+      row.state = 'done';
+      row.finished = Date.now();
+    }
   }
 
   private line(row: Row): string {
     const { size } = row.descriptor;
     if (row.state === 'exists') return `${short(row.descriptor.digest)}  already in the store  ${humanBytes(size)}`;
-    const elapsed = Math.max((Date.now() - row.started) / 1000, 0.001);
+    const elapsed = Math.max(((row.finished ?? Date.now()) - row.started) / 1000, 0.001);
     const rate = row.received / elapsed;
     if (row.state === 'done') return `${short(row.descriptor.digest)}  done  ${humanBytes(size)} in ${elapsed.toFixed(1)} s`;
     const width = 20;
@@ -78,7 +83,10 @@ export class TerminalProgress implements PullProgress {
     this.out.write(text);
   }
 
+  /** Draws the final state once; later calls do nothing (the caller's finally calls it again). */
   finish(): void {
+    if (this.done) return;
+    this.done = true;
     clearInterval(this.timer);
     this.draw();
   }
