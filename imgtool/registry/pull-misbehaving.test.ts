@@ -104,7 +104,7 @@ describe('pull from a misbehaving registry (fake peer)', () => {
   const failsCleanly = async (repo: string, message: RegExp) => {
     const before = treeSnapshot(store);
     const result = await tsimg(['pull', `${host}/${repo}:1`]);
-    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.code, 1, `exit ${result.code}; stdout: ${result.stdout}; stderr: ${result.stderr}`);
     const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('tsimg: '));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, message);

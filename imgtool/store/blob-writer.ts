@@ -85,7 +85,15 @@ export class BlobWriter {
   }
 
   async abort(): Promise<void> {
-    this.stream.destroy();
+    // Never stream.destroy(): it closes the fd even with autoClose off, and closing it a second time here
+    // could close a descriptor another writer has been given meanwhile. End the stream, then close once.
+    if (this.fd !== undefined) {
+      try {
+        await this.endStream();
+      } catch {
+        /* a failed write; the file is removed below */
+      }
+    }
     this.closeFd();
     rmSync(this.tempPath, { force: true });
   }
