@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # containerd, docker.io, podman (with conmon) and runc: the real clients the tests drive tsrun
 # through, and the reference runtime they compare it with; bsdutils gives script(1) for -t runs.
 # docker-registry, skopeo, umoci, apache2-utils (htpasswd), zstd, debootstrap: tsimg's tests and
-# benchmarks (a real registry on 127.0.0.1, the reference tools, test and benchmark images).
+# benchmarks (a real registry on 127.0.0.1, the reference tools, test and benchmark images); openssl makes
+# the token-auth tests' signing certificate, time (GNU time) measures peak RSS in npm run bench:pull.
 packages=(busybox-static gcc make libc6-dev file libseccomp-dev containerd docker.io podman conmon runc bsdutils
-  docker-registry skopeo umoci apache2-utils zstd debootstrap)
+  docker-registry skopeo umoci apache2-utils zstd debootstrap openssl time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
