@@ -40,6 +40,24 @@ await build({
   },
   logLevel: 'warning',
 });
+// tsimg is an ES module bundle, not CommonJS like tsrun: yargs 18 is ESM-only and reads import.meta.url,
+// which a CommonJS bundle breaks (PLATFORM-NOTES.md). tsimg is for people at a terminal, so the ~20 ms
+// that CommonJS would save at startup does not matter here. The bundle is its own launcher (a shebang);
+// TSIMG_BUNDLE tells cli/main.ts to run, whatever path (an npm bin symlink) it was started through.
+await build({
+  entryPoints: ['imgtool/cli/main.ts'],
+  outfile: 'dist/tsimg.mjs',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  legalComments: 'none',
+  banner: { js: '#!/usr/bin/env node\nimport { createRequire as __tsimgCreateRequire } from "node:module"; const require = __tsimgCreateRequire(import.meta.url);' },
+  define: { 'process.env.TSIMG_BUNDLE': JSON.stringify('1'), 'process.env.TSIMG_VERSION': JSON.stringify(`${pkg.version} (${commit.slice(0, 12)})`) },
+  logLevel: 'warning',
+});
+chmodSync('dist/tsimg.mjs', 0o755);
 // The node that builds is the node that runs (npm ci builds on the machine): naming it in the
 // shebang spares every call an exec of /usr/bin/env and a walk of $PATH. Rebuild after moving node.
 writeFileSync('dist/tsrun.cjs', readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/^#!.*\n/, `#!${process.execPath}\n`));
@@ -75,4 +93,5 @@ try {
     try { rmdirSync(join('/sys/fs/cgroup', h, cgroupParent)); } catch { /* not made there */ }
   }
 }
+console.log('built dist/tsimg.mjs');
 console.log(`built dist/tsrun.cjs (tsrun ${pkg.version}, commit ${commit.slice(0, 12)}; code cache ${existsSync('dist/tsrun-main.cjs.cache') ? 'written' : 'MISSING'})`);

@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 # through, and the reference runtime they compare it with; bsdutils gives script(1) for -t runs.
 # docker-registry, skopeo, umoci, apache2-utils (htpasswd), zstd, debootstrap: tsimg's tests and
 # benchmarks (a real registry on 127.0.0.1, the reference tools, test and benchmark images);
-# time: GNU time, for the peak RSS columns of the benchmarks.
+# openssl makes the token-auth tests' signing certificate; time: GNU time, for the peak RSS columns of the benchmarks.
 # qemu-system-x86, cpio, xz-utils: the pure cgroup v2 guest of scripts/cgroup-v2-guest (npm run test:v2),
 # whose kernel that script fetches itself with apt-get download.
 packages=(busybox-static gcc make libc6-dev file libseccomp-dev containerd docker.io podman conmon runc bsdutils
-  docker-registry skopeo umoci apache2-utils zstd debootstrap time qemu-system-x86 cpio xz-utils)
+  docker-registry skopeo umoci apache2-utils zstd debootstrap openssl time qemu-system-x86 cpio xz-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

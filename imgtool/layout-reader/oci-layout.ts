@@ -1,3 +1,4 @@
+import { formatReference, parseReference } from '../reference/parse.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -94,9 +95,17 @@ export class OciLayout {
     const manifests = index.manifests ?? [];
     const refName = (d: Descriptor) => d.annotations?.['org.opencontainers.image.ref.name'];
     const withTag = /:[^/]+$/.test(image) ? image : `${image}:latest`;
+    // tsimg pull names images by their full reference (docker.io/library/busybox:latest): a short
+    // name a user types (busybox, busybox:1.36) is normalised the way pull normalised it.
+    let full: string | undefined;
+    try {
+      full = formatReference(parseReference(image));
+    } catch {
+      full = undefined;
+    }
     const match = DIGEST.test(image)
       ? manifests.find((d) => d.digest === image)
-      : manifests.find((d) => refName(d) === image) ?? manifests.find((d) => refName(d) === withTag);
+      : manifests.find((d) => refName(d) === image) ?? manifests.find((d) => refName(d) === withTag) ?? manifests.find((d) => full !== undefined && refName(d) === full);
     if (!match) throw new ImageLookupError(`image ${JSON.stringify(image)} is not in the store at ${this.root}; pull it first (tsimg pull ${image})`);
     return match;
   }

@@ -6,7 +6,7 @@
 // and writes medians, the ratio to umoci and peak RSS (GNU time) to scripts/bench/results/unpack.md.
 // By default everything runs on a tmpfs mounted for the run (this VM's disk writeback makes single
 // runs vary 3x); BENCH_DISK=1 runs under /var/tmp instead. tsimg runs as one esbuild bundle of the
-// temporary entry imgtool/commands/unpack-main.ts, as the shipped CLI will. All bundles, mounts and
+// CLI entry imgtool/cli/main.ts, as the shipped dist/tsimg.mjs does. All bundles, mounts and
 // temp dirs are removed on exit, failure included.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -23,8 +23,9 @@ if (process.getuid?.() !== 0) throw new Error('bench: must run as root (umoci, o
 if (!existsSync('/usr/bin/time')) execFileSync('apt-get', ['install', '-y', 'time'], { stdio: 'inherit' });
 
 const layoutCache = execFileSync('bash', [join(repo, 'scripts', 'bench', 'unpack-bench-image.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-const cli = join(repo, 'dist', 'tsimg-unpack-bench.mjs');
-execFileSync(join(repo, 'node_modules', '.bin', 'esbuild'), [join(repo, 'imgtool', 'commands', 'unpack-main.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', '--external:koffi', `--outfile=${cli}`, '--log-level=warning'], { stdio: 'inherit' });
+// The shipped CLI, as users run it (npm run build makes it).
+const cli = join(repo, 'dist', 'tsimg.mjs');
+if (!existsSync(cli)) throw new Error('bench: dist/tsimg.mjs is missing: run npm run build first');
 
 const work = mkdtempSync(join(onDisk ? '/var/tmp' : '/tmp', 'tsimg-bench-'));
 let tmpfsMounted = false;

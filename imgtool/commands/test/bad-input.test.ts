@@ -1,4 +1,4 @@
-// Bad input through the CLI (the temporary unpack-main entry): a clear one-line message, a
+// Bad input through the CLI (imgtool/cli/main.ts): a clear one-line message, a
 // non-zero exit, and nothing left behind: no bundle directory, no mount, no cache entry.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { writeLayout } from '../../test/oci-layout-builder.ts';
 import { makeTar } from '../../test/tar-writer.ts';
 
 const isRoot = process.getuid?.() === 0;
-const main = join(import.meta.dirname, '..', 'unpack-main.ts');
+const main = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 let dir: string;
 let store: string;
 

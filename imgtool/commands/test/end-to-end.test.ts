@@ -14,7 +14,7 @@ import { busyboxLayer, IMAGE_USER } from '../../test/busybox-image.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const main = join(repo, 'imgtool', 'commands', 'unpack-main.ts');
+const main = join(repo, 'imgtool', 'cli', 'main.ts');
 const tsrun = join(repo, 'dist', 'tsrun');
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot ? 'needs root' : !existsSync(tsrun) ? 'needs dist/tsrun (npm run build)' : false;

@@ -12,7 +12,7 @@ import { isMountPoint } from '../../bundle/overlay-mount.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
 import { makeTar, type TestEntry } from '../../test/tar-writer.ts';
 
-const main = join(import.meta.dirname, '..', 'unpack-main.ts');
+const main = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tsimg-interrupt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

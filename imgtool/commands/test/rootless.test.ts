@@ -11,7 +11,7 @@ import { writeLayout } from '../../test/oci-layout-builder.ts';
 import { richLayers } from '../../test/rich-image.ts';
 
 const NOBODY = 65534;
-const main = join(import.meta.dirname, '..', 'unpack-main.ts');
+const main = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tsimg-rootless-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,2 @@
+export { DEFAULT_DOMAIN, InvalidReferenceError, checkDigest, formatReference, manifestReference, parseReference, repositoryName } from './parse.ts';
+export type { ImageReference } from './parse.ts';

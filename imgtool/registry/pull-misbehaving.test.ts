@@ -1,0 +1,156 @@
+/**
+ * Registry misbehaviour docker-registry cannot be made to produce: a wrong blob, a connection cut mid-blob,
+ * garbage or oversized manifests, 503s, a redirect to another host. The peer here is a fake registry, a
+ * small HTTP server written for this test (a legitimate fake peer: tsimg only sees HTTP), on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runTsimg } from '../test/run-tsimg.ts';
+import { treeSnapshot } from '../test/store-snapshot.ts';
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const layer = Buffer.alloc(256 * 1024, 7); // content does not matter to pull; digest and size do
+const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
+const manifest = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
+  }),
+);
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+describe('pull from a misbehaving registry (fake peer)', () => {
+  let registry: Server;
+  let storage: Server;
+  let host: string;
+  let storagePort: number;
+  let work: string;
+  let store: string;
+  const seen: { path: string; range?: string; authorization?: string; host?: string }[] = [];
+  const flaky = new Map<string, number>();
+  const tsimg = (args: string[]) => runTsimg(['--root', store, ...args], { XDG_CONFIG_HOME: join(work, 'cfg'), DOCKER_CONFIG: join(work, 'docker'), REGISTRY_AUTH_FILE: join(work, 'auth.json') });
+
+  function serveBlob(req: IncomingMessage, res: ServerResponse, repo: string, content: Buffer) {
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (repo === 'truncated-always' || (repo === 'truncated-once' && !range)) {
+      // Announce the whole blob, send half, cut the connection.
+      res.writeHead(200, { 'content-length': String(content.length), 'content-type': 'application/octet-stream' });
+      res.write(content.subarray(0, content.length / 2), () => res.destroy());
+      return;
+    }
+    if (range) {
+      const start = Number(range[1]);
+      res.writeHead(206, { 'content-length': String(content.length - start), 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` });
+      return void res.end(content.subarray(start));
+    }
+    res.writeHead(200, { 'content-length': String(content.length) }).end(content);
+  }
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'tsimg-misbehave-'));
+    store = join(work, 'store');
+    storage = createServer((req, res) => {
+      seen.push({ path: req.url ?? '', authorization: req.headers.authorization, host: req.headers.host });
+      res.writeHead(200, { 'content-length': String(layer.length) }).end(layer);
+    });
+    storagePort = await listen(storage);
+    registry = createServer((req, res) => {
+      seen.push({ path: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization });
+      const m = /^\/v2\/([^/]+)\/(manifests|blobs)\/(.+)$/.exec(req.url ?? '');
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      if (!m) return void res.writeHead(404).end();
+      const [, repo, kind, ref] = m as unknown as [string, string, string, string];
+      if (repo === 'redirect' && req.headers.authorization !== `Basic ${Buffer.from('u:p').toString('base64')}`) {
+        return void res.writeHead(401, { 'www-authenticate': 'Basic realm="fake"' }).end();
+      }
+      const failures = flaky.get(req.url!) ?? 0;
+      if (repo === 'flaky' && failures < 2) {
+        flaky.set(req.url!, failures + 1);
+        return void res.writeHead(503).end('busy');
+      }
+      if (kind === 'manifests') {
+        if (repo === 'garbage') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end('{"schemaVersion": 2, "config": ');
+        if (repo === 'huge') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(Buffer.alloc(5 * 1024 * 1024, 32));
+        if (repo === 'wrong-type') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }));
+        return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha(manifest) }).end(manifest);
+      }
+      if (ref === sha(config)) return void res.writeHead(200, { 'content-length': String(config.length) }).end(config);
+      if (repo === 'bad-digest') return void res.writeHead(200, { 'content-length': String(layer.length) }).end(Buffer.alloc(layer.length, 8));
+      if (repo === 'redirect') return void res.writeHead(307, { location: `http://localhost:${storagePort}/storage/layer` }).end();
+      serveBlob(req, res, repo, layer);
+    });
+    host = `127.0.0.1:${await listen(registry)}`;
+    const init = await tsimg(['images']); // creates the empty store the failures must leave unchanged
+    assert.equal(init.code, 0, init.stderr);
+  });
+  after(async () => {
+    registry?.closeAllConnections();
+    storage?.closeAllConnections();
+    await new Promise((r) => registry?.close(r));
+    await new Promise((r) => storage?.close(r));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const failsCleanly = async (repo: string, message: RegExp) => {
+    const before = treeSnapshot(store);
+    const result = await tsimg(['pull', `${host}/${repo}:1`]);
+    assert.equal(result.code, 1, `exit ${result.code}; stdout: ${result.stdout}; stderr: ${result.stderr}`);
+    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('tsimg: '));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, message);
+    assert.deepEqual(treeSnapshot(store), before, 'the store is exactly as before');
+    assert.deepEqual(readdirSync(join(store, 'ingest')), []);
+  };
+
+  test('a blob whose bytes do not match its digest is discarded', async () => {
+    await failsCleanly('bad-digest', new RegExp(`blob ${sha(layer)} of ${host}/bad-digest: content does not match.*discarded`));
+  });
+
+  test('a cut connection is resumed with a Range request', async () => {
+    const result = await tsimg(['pull', `${host}/truncated-once:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(seen.some((s) => s.path.startsWith('/v2/truncated-once/blobs/') && s.range === `bytes=${layer.length / 2}-`), JSON.stringify(seen.filter((s) => s.path.includes('truncated-once'))));
+    assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a blob that is always cut short fails after bounded resumes and leaves nothing', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    await failsCleanly('truncated-always', /truncated-always.*gave up after 5 resumes/);
+  });
+
+  test('garbage JSON, a manifest over 4 MiB and a non-image media type are refused', async () => {
+    await failsCleanly('garbage', new RegExp(`manifest of ${host}/garbage:1: the manifest is not valid JSON`));
+    await failsCleanly('huge', /manifest of .*huge:1 is more than the 4194304 bytes allowed/);
+    await failsCleanly('wrong-type', /media type application\/vnd.example.thing\+json is not an image manifest or index/);
+  });
+
+  test('503s are retried', async () => {
+    const result = await tsimg(['pull', `${host}/flaky:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(flaky.get(`/v2/flaky/manifests/1`), 2);
+  });
+
+  test('a redirect to another host does not carry the Authorization header', async () => {
+    const login = await runTsimg(['login', host, '-u', 'u', '-p', 'p'], { REGISTRY_AUTH_FILE: join(work, 'auth.json') });
+    assert.equal(login.code, 0, login.stderr);
+    rmSync(store, { recursive: true });
+    const result = await tsimg(['pull', `${host}/redirect:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    const blobRequests = seen.filter((s) => s.path.startsWith('/v2/redirect/blobs/'));
+    assert.ok(blobRequests.length > 0 && blobRequests.every((s) => s.authorization?.startsWith('Basic ')), 'the registry itself got the credentials');
+    const storageRequests = seen.filter((s) => s.path === '/storage/layer');
+    assert.equal(storageRequests.length, 1);
+    assert.equal(storageRequests[0]!.authorization, undefined);
+  });
+});

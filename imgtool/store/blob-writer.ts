@@ -1,0 +1,106 @@
+/**
+ * Writes one blob into the store: bytes go to a temp file under <root>/ingest (same filesystem, so the
+ * final rename is atomic) and through the hash as they arrive; commit() checks size and digest, fsyncs and
+ * renames to blobs/<alg>/<hex>. Content that does not match is deleted, so no blob is ever stored under a
+ * digest it does not have, and a failed or aborted write leaves no file behind. `received` and the running
+ * hash let a download resume with an HTTP Range request where it stopped.
+ */
+import { type Hash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { type WriteStream, closeSync, createWriteStream, fsync, ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DigestMismatchError } from '../registry/errors.ts';
+import { hashFor } from './digest.ts';
+
+export class BlobWriter {
+  received = 0;
+  private hash: Hash;
+  private stream: WriteStream;
+  private fd: number | undefined;
+
+  private constructor(
+    readonly tempPath: string,
+    private readonly finalPath: string,
+    readonly digest: string,
+    readonly size: number | undefined,
+    private readonly what: string,
+  ) {
+    this.hash = hashFor(digest);
+    this.fd = openSync(tempPath, 'wx', 0o644);
+    this.stream = this.openStream(this.fd);
+  }
+
+  static create(ingestDir: string, finalPath: string, digest: string, size: number | undefined, what: string): BlobWriter {
+    const temp = join(ingestDir, `${digest.replace(':', '-')}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    return new BlobWriter(temp, finalPath, digest, size, what);
+  }
+
+  private openStream(fd: number): WriteStream {
+    return createWriteStream('', { fd, autoClose: false, start: 0, highWaterMark: 1 << 20 });
+  }
+
+  /** Writes a chunk; content longer than the descriptor says is refused before it reaches the disk. */
+  async write(chunk: Buffer): Promise<void> {
+    this.received += chunk.length;
+    if (this.size !== undefined && this.received > this.size) {
+      throw new DigestMismatchError(this.what, `${this.size} bytes`, `more than ${this.size} bytes`);
+    }
+    this.hash.update(chunk);
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  /** Starts over from byte 0 (a server that ignored our Range request sends the whole blob again). */
+  async restart(): Promise<void> {
+    await this.endStream();
+    ftruncateSync(this.fd!, 0);
+    this.hash = hashFor(this.digest);
+    this.received = 0;
+    this.stream = this.openStream(this.fd!);
+  }
+
+  private async endStream(): Promise<void> {
+    if (this.stream.writableFinished || this.stream.destroyed) return;
+    const finished = once(this.stream, 'finish');
+    this.stream.end();
+    await finished;
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.endStream();
+      if (this.size !== undefined && this.received !== this.size) {
+        throw new DigestMismatchError(this.what, `${this.size} bytes`, `${this.received} bytes`);
+      }
+      const actual = `${this.digest.split(':')[0]}:${this.hash.digest('hex')}`;
+      if (actual !== this.digest) throw new DigestMismatchError(this.what, this.digest, actual);
+      // Asynchronously, on the libuv pool: a blocking fsync would stall every other download meanwhile.
+      await new Promise<void>((resolve, reject) => fsync(this.fd!, (e) => (e ? reject(e) : resolve())));
+      this.closeFd();
+      renameSync(this.tempPath, this.finalPath);
+    } catch (e) {
+      this.closeFd();
+      rmSync(this.tempPath, { force: true });
+      throw e;
+    }
+  }
+
+  async abort(): Promise<void> {
+    // Never stream.destroy(): it closes the fd even with autoClose off, and closing it a second time here
+    // could close a descriptor another writer has been given meanwhile. End the stream, then close once.
+    if (this.fd !== undefined) {
+      try {
+        await this.endStream();
+      } catch {
+        /* a failed write; the file is removed below */
+      }
+    }
+    this.closeFd();
+    rmSync(this.tempPath, { force: true });
+  }
+
+  private closeFd(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
