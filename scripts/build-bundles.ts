@@ -21,9 +21,10 @@ try {
 
 const helper = 'runtime/native/build/tsrun-init';
 rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: ['runtime/cli/main.ts'],
-  outfile: 'dist/tsrun-main.cjs',
+// Both bundles: CommonJS for Node 20, minified, with the version and commit built in.
+const bundle = (entry: string, outfile: string, shebang = '') => build({
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -32,7 +33,7 @@ await build({
   minifyWhitespace: true,
   legalComments: 'none',
   // import.meta does not exist in CommonJS: give the one module that asks its file URL.
-  banner: { js: 'const __tsrun_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: `${shebang}const __tsrun_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
   define: {
     __TSRUN_VERSION__: JSON.stringify(pkg.version),
     __TSRUN_COMMIT__: JSON.stringify(commit),
@@ -40,6 +41,12 @@ await build({
   },
   logLevel: 'warning',
 });
+await bundle('runtime/cli/main.ts', 'dist/tsrun-main.cjs');
+// containerd-shim-tsrun-v2: the same way, its own bundle (containerd runs it for `start`, `delete`
+// and as the daemon); protobufjs, grpc-js and koffi stay in node_modules, loaded when first used.
+await bundle('runtime/shim/main.ts', 'dist/containerd-shim-tsrun-v2.cjs', `#!${process.execPath}\n`);
+chmodSync('dist/containerd-shim-tsrun-v2.cjs', 0o755);
+symlinkSync('containerd-shim-tsrun-v2.cjs', 'dist/containerd-shim-tsrun-v2');
 // The node that builds is the node that runs (npm ci builds on the machine): naming it in the
 // shebang spares every call an exec of /usr/bin/env and a walk of $PATH. Rebuild after moving node.
 writeFileSync('dist/tsrun.cjs', readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/^#!.*\n/, `#!${process.execPath}\n`));

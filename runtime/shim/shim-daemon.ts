@@ -1,0 +1,95 @@
+import { closeSync, linkSync, mkdirSync, unlinkSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { createLogger } from '../cli/logger.ts';
+import { StateStore } from '../container/state-store.ts';
+import { EventPublisher } from './events/event-publisher.ts';
+import { decodeMessage, encodeMessage } from './protocol/proto-schema.ts';
+import type { ShimFlags } from './shim-flags.ts';
+import { shimRoot, stateRootFor } from './shim-paths.ts';
+import { socketAnswers } from './start-command.ts';
+import { ChildReaper } from './task/child-reaper.ts';
+import { TASK_METHODS, TASK_SERVICE, type TaskHandlers, type TaskMethod } from './task/task-methods.ts';
+import { taskService } from './task/task-service.ts';
+import { TtrpcServer, type MethodHandler } from './ttrpc/ttrpc-server.ts';
+
+const NAMESPACE_KEY = 'containerd-namespace-ttrpc';
+const READY_FD = 3;
+
+/** How long an empty shim waits for the next container before it exits (containerd runs one after another). */
+const IDLE_MS = Number(process.env.TSRUN_SHIM_IDLE_MS ?? 10_000);
+
+/** The task service as ttrpc methods: decode, call, encode; the namespace from the request metadata. */
+export function ttrpcMethods(handlers: TaskHandlers, defaultNamespace: string): Record<string, MethodHandler> {
+  return Object.fromEntries((Object.keys(TASK_METHODS) as TaskMethod[]).map((name) => {
+    const [reqType, resType] = TASK_METHODS[name];
+    const handler: MethodHandler = async (payload, ctx) => {
+      const req = decodeMessage<object>(reqType, payload);
+      return encodeMessage(resType, await handlers[name](req, ctx.metadata[NAMESPACE_KEY] || defaultNamespace));
+    };
+    return [name, handler];
+  }));
+}
+
+/**
+ * Binds the socket without a race between two daemons of one group: listen on a name of our
+ * own, then hard-link it to the group's name, which fails if another shim got there first.
+ */
+async function bindGroupSocket(socket: string): Promise<Server | undefined> {
+  const own = `${socket}.${process.pid}`;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(own, resolve); });
+  try {
+    for (;;) {
+      try {
+        linkSync(own, socket);
+        return server;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (await socketAnswers(socket)) { server.close(); return undefined; }
+        try { unlinkSync(socket); } catch { /* another daemon cleaned it */ }
+      }
+    }
+  } finally {
+    try { unlinkSync(own); } catch { /* closed */ }
+  }
+}
+
+export async function runShimDaemon(flags: ShimFlags): Promise<void> {
+  const say = (text: string) => { try { writeSync(READY_FD, text); closeSync(READY_FD); } catch { /* start gave up */ } };
+  try {
+    process.chdir('/');
+    mkdirSync(`${shimRoot()}/s`, { recursive: true, mode: 0o711 });
+    const server = await bindGroupSocket(flags.socket);
+    if (!server) { say('ready (another shim serves this group)'); return; }
+    const logger = createLogger({ format: 'text', debug: flags.debug });
+    const reaper = new ChildReaper();
+    reaper.start();
+    const stores = new Map<string, StateStore>();
+    let idle: NodeJS.Timeout | undefined;
+    const exit = () => {
+      try { unlinkSync(flags.socket); } catch { /* gone */ }
+      ttrpc.close();
+      process.exit(0);
+    };
+    const handlers = taskService({
+      store: (ns) => { let s = stores.get(ns); if (!s) stores.set(ns, (s = new StateStore(stateRootFor(ns)))); return s; },
+      events: new EventPublisher(process.env.TTRPC_ADDRESS, (m) => logger.warn(m)),
+      reaper,
+      logger,
+      onBusy: () => { clearTimeout(idle); idle = undefined; },
+      onEmpty: () => { clearTimeout(idle); idle = setTimeout(exit, IDLE_MS); },
+    });
+    const ttrpc = new TtrpcServer();
+    ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace));
+    ttrpc.attach(server);
+    if (process.env.TSRUN_SHIM_GRPC_SOCKET) {
+      const { serveGrpc } = await import('./grpc/grpc-server.ts');
+      await serveGrpc(handlers, process.env.TSRUN_SHIM_GRPC_SOCKET, flags.namespace);
+    }
+    process.on('SIGTERM', exit);
+    say('ready');
+  } catch (err) {
+    say(`failed: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
