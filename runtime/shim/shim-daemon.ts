@@ -5,7 +5,7 @@ import { StateStore } from '../container/state-store.ts';
 import { EventPublisher } from './events/event-publisher.ts';
 import { decodeMessage, encodeMessage } from './protocol/proto-schema.ts';
 import type { ShimFlags } from './shim-flags.ts';
-import { shimRoot, stateRootFor } from './shim-paths.ts';
+import { grpcSocketFor, shimRoot, stateRootFor } from './shim-paths.ts';
 import { socketAnswers } from './start-command.ts';
 import { ChildReaper } from './task/child-reaper.ts';
 import { TASK_METHODS, TASK_SERVICE, type TaskHandlers, type TaskMethod } from './task/task-methods.ts';
@@ -67,7 +67,7 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     const stores = new Map<string, StateStore>();
     let idle: NodeJS.Timeout | undefined;
     const exit = () => {
-      try { unlinkSync(flags.socket); } catch { /* gone */ }
+      for (const path of [flags.socket, grpcSocketFor(flags.socket)]) { try { unlinkSync(path); } catch { /* gone */ } }
       ttrpc.close();
       process.exit(0);
     };
@@ -82,12 +82,14 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     const ttrpc = new TtrpcServer();
     ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace));
     ttrpc.attach(server);
-    if (process.env.TSRUN_SHIM_GRPC_SOCKET) {
-      const { serveGrpc } = await import('./grpc/grpc-server.ts');
-      await serveGrpc(handlers, process.env.TSRUN_SHIM_GRPC_SOCKET, flags.namespace);
-    }
     process.on('SIGTERM', exit);
     say('ready');
+    // gRPC only when asked for (TSRUN_SHIM_GRPC=1), and after containerd has its answer: grpc-js
+    // costs ~28 ms to load and some memory that a ttrpc-only shim need not pay.
+    if (process.env.TSRUN_SHIM_GRPC === '1') {
+      const { serveGrpc } = await import('./grpc/grpc-server.ts');
+      await serveGrpc(handlers, grpcSocketFor(flags.socket), flags.namespace);
+    }
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     process.exit(1);

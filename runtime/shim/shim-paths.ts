@@ -30,3 +30,8 @@ export function socketPathFor(address: string, namespace: string, group: string)
 export function stateRootFor(namespace: string): string {
   return join(shimRoot(), 'state', namespace);
 }
+
+/** The same task service over gRPC sits next to the ttrpc socket. */
+export function grpcSocketFor(ttrpcSocket: string): string {
+  return ttrpcSocket.replace(/\.sock$/, '.grpc.sock');
+}

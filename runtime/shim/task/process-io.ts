@@ -12,9 +12,8 @@ interface Writable { write: (b: Buffer) => unknown }
  * A process's stdio. Without a terminal the process writes into the output fifos itself (no
  * copying in the shim); the shim keeps a read end of each open for the process's lifetime, as the
  * runc shim does, so that a client that goes away does not turn the process's writes into EPIPE.
- * Stdin is copied from the fifo into a pipe whose write end the shim holds: the client's end of
- * input is CloseIO (ctr calls it at its own end of file), not the fifo's, which has no writer
- * until the client has something to write.
+ * Stdin is copied from the fifo into a pipe whose write end the shim holds, so that either end of
+ * input reaches the process: the client's writer closing the fifo, or CloseIO.
  */
 export class ProcessIo {
   /** descriptors for the helper: stdin, stdout, stderr */
@@ -32,7 +31,7 @@ export class ProcessIo {
         io.childFds[0] = r;
         io.stdinPipe = new Socket({ fd: w, readable: false, writable: true });
         io.stdinPipe.on('error', () => undefined); // the process closed its stdin: nothing to do
-        io.copyStdin(paths.stdin, `${where}.stdin`, io.stdinPipe);
+        io.copyStdin(paths.stdin, `${where}.stdin`, io.stdinPipe, () => io.closeStdin());
       } else {
         io.childFds[0] = openSync('/dev/null', 'r');
       }
@@ -70,7 +69,7 @@ export class ProcessIo {
       out.on('error', () => undefined);
       this.stops.push(() => out!.destroy());
     }
-    if (paths.stdin) this.copyStdin(paths.stdin, `${where}.stdin`, master);
+    if (paths.stdin) this.copyStdin(paths.stdin, `${where}.stdin`, master, () => undefined);
     await new Promise<void>((resolve) => {
       master.on('data', (b) => out?.write(b));
       for (const ev of ['end', 'close', 'error']) master.on(ev, () => resolve());
@@ -85,17 +84,22 @@ export class ProcessIo {
     for (const fd of this.keep.splice(0)) closeSync(fd);
   }
 
-  /** Opened read-write, the fifo always has a writer (us): no end of file before the client's first write. */
-  private copyStdin(path: string, what: string, to: Writable): void {
+  /**
+   * Non-blocking and watched through epoll, a fifo's reader hears nothing until a writer comes
+   * (Linux reports the hang-up only after a writer has been and gone): no false end of file before
+   * the client's first write, and the real one when it closes.
+   */
+  private copyStdin(path: string, what: string, to: Writable, onEnd: () => void): void {
     if (path.includes('://')) throw invalid(`${what}: ${path}: only a fifo path is supported`);
     let fd: number;
     try {
-      fd = openSync(path, constants.O_RDWR);
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       throw invalid(`${what}: ${path}: ${(err as Error).message}`);
     }
     const fifo = new Socket({ fd, readable: true, writable: false });
     fifo.on('data', (b: Buffer) => to.write(b));
+    fifo.on('end', onEnd);
     fifo.on('error', () => undefined);
     this.stdinFifo = fifo;
   }

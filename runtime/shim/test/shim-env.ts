@@ -64,9 +64,11 @@ export async function startShimEnv(label: string): Promise<ShimEnv> {
     dir, shimRoot, cgroupParent, daemon, ctr: daemon.cli,
     shimPids: () => pidsWithEnv(marker).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('containerd-shim-tsrun-v2')),
     async stop() {
-      for (const line of daemon.cli(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) daemon.cli(['task', 'rm', '-f', line]);
-      for (const line of daemon.cli(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) daemon.cli(['container', 'rm', line]);
-      await daemon.stop();
+      // env.daemon: a test may have restarted containerd.
+      const d = env.daemon;
+      for (const line of d.cli(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) d.cli(['task', 'rm', '-f', line]);
+      for (const line of d.cli(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) d.cli(['container', 'rm', line]);
+      await d.stop();
       for (const pid of env.shimPids()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
       unmountUnder(dir);
       removeCgroupParent(cgroupParent);
