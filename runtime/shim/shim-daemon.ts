@@ -82,6 +82,9 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     const ttrpc = new TtrpcServer();
     ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace));
     ttrpc.attach(server);
+    // A connection while the shim is counting down to exit (a `start` finding it, containerd coming
+    // to Create) starts the count again: the shim must not go between start's answer and the Create.
+    server.on('connection', () => { if (idle) { clearTimeout(idle); idle = setTimeout(exit, IDLE_MS); } });
     process.on('SIGTERM', exit);
     say('ready');
     // gRPC only when asked for (TSRUN_SHIM_GRPC=1), and after containerd has its answer: grpc-js

@@ -76,8 +76,10 @@ try {
     const ids = Array.from({ length: containers }, (_, i) => `m-${rt}-${i}`);
     for (let i = 0; i < ids.length; i += 10) {
       await Promise.all(ids.slice(i, i + 10).map((id) => new Promise<void>((resolve, reject) => {
-        const c = spawn('ctr', ['-a', sock, '-n', 'tsrun-test', 'run', '-d', '--runtime', RUNTIMES[rt], '--cgroup', `/${env.cgroupParent}/${id}`, IMAGE, id, 'sleep', '1000'], { stdio: 'ignore' });
-        c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ctr run -d ${id} with ${rt}: exit ${code}`))));
+        const c = spawn('ctr', ['-a', sock, '-n', 'tsrun-test', 'run', '-d', '--runtime', RUNTIMES[rt], '--cgroup', `/${env.cgroupParent}/${id}`, IMAGE, id, 'sleep', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        c.stderr.on('data', (b: Buffer) => { err += b; });
+        c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ctr run -d ${id} with ${rt}: exit ${code}: ${err}`))));
       })));
     }
     await sleep(1000);

@@ -300,8 +300,9 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
 
     async ResizePty(req: { id: string; execId: string; width: number; height: number }, ns) {
       const p = processOf(taskOf(ns, req.id, 'ResizePty'), req.execId, 'ResizePty');
-      if (p.master === undefined) throw precondition(`ResizePty ${req.id}: the process has no terminal`);
-      setWindowSize(p.master, req.height, req.width);
+      if (!p.io.terminal) throw precondition(`ResizePty ${req.id}${req.execId ? ` exec ${req.execId}` : ''}: the process has no terminal`);
+      // A client's resize may cross the process's exit (the master is closed then): nothing to size.
+      if (p.master !== undefined) setWindowSize(p.master, req.height, req.width);
       return {};
     },
 

@@ -70,6 +70,8 @@ export async function startShimEnv(label: string): Promise<ShimEnv> {
       for (const line of d.cli(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) d.cli(['container', 'rm', line]);
       await d.stop();
       for (const pid of env.shimPids()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      // Whatever a failed test left running in the containers' cgroups goes too (its helper follows).
+      for (let i = 0; i < 50 && killCgroupProcesses(cgroupParent) > 0; i++) await new Promise((r) => setTimeout(r, 100));
       unmountUnder(dir);
       removeCgroupParent(cgroupParent);
       spawnSync('rm', ['-rf', '--one-file-system', dir]);
@@ -77,6 +79,17 @@ export async function startShimEnv(label: string): Promise<ShimEnv> {
     },
   };
   return env;
+}
+
+/** SIGKILLs every process in the cgroups under parent; returns how many there were. */
+function killCgroupProcesses(parent: string): number {
+  let n = 0;
+  for (const d of cgroupsUnder(parent).filter((c) => c.includes('/pids/') || c.includes('/memory/'))) {
+    let procs: number[] = [];
+    try { procs = readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number); } catch { /* removed */ }
+    for (const pid of procs) { n++; try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+  return n;
 }
 
 /** What must be gone after the tests: shim processes, mounts under the temp dir, cgroups. */
