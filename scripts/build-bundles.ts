@@ -44,9 +44,10 @@ const bundle = (entry: string, outfile: string, shebang = '') => build({
 await bundle('runtime/cli/main.ts', 'dist/tsrun-main.cjs');
 // containerd-shim-tsrun-v2: the same way, its own bundle (containerd runs it for `start`, `delete`
 // and as the daemon); protobufjs, grpc-js and koffi stay in node_modules, loaded when first used.
-await bundle('runtime/shim/main.ts', 'dist/containerd-shim-tsrun-v2.cjs', `#!${process.execPath}\n`);
-chmodSync('dist/containerd-shim-tsrun-v2.cjs', 0o755);
-symlinkSync('containerd-shim-tsrun-v2.cjs', 'dist/containerd-shim-tsrun-v2');
+await bundle('runtime/shim/main.ts', 'dist/containerd-shim-tsrun-v2.cjs');
+// Its entry is a small sh launcher that answers the common `start` and `delete` without Node.
+writeFileSync('dist/containerd-shim-tsrun-v2', readFileSync('scripts/shim-launcher.sh', 'utf8').replace('@NODE@', `'${process.execPath}'`));
+chmodSync('dist/containerd-shim-tsrun-v2', 0o755);
 // The node that builds is the node that runs (npm ci builds on the machine): naming it in the
 // shebang spares every call an exec of /usr/bin/env and a walk of $PATH. Rebuild after moving node.
 writeFileSync('dist/tsrun.cjs', readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/^#!.*\n/, `#!${process.execPath}\n`));

@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { createLogger } from '../cli/logger.ts';
 import { StateStore } from '../container/state-store.ts';
@@ -19,12 +19,17 @@ const READY_FD = 3;
 const IDLE_MS = Number(process.env.TSRUN_SHIM_IDLE_MS ?? 10_000);
 
 /** The task service as ttrpc methods: decode, call, encode; the namespace from the request metadata. */
-export function ttrpcMethods(handlers: TaskHandlers, defaultNamespace: string): Record<string, MethodHandler> {
+export function ttrpcMethods(handlers: TaskHandlers, defaultNamespace: string, debug?: (msg: string) => void): Record<string, MethodHandler> {
   return Object.fromEntries((Object.keys(TASK_METHODS) as TaskMethod[]).map((name) => {
     const [reqType, resType] = TASK_METHODS[name];
     const handler: MethodHandler = async (payload, ctx) => {
+      const t0 = performance.now();
       const req = decodeMessage<object>(reqType, payload);
-      return encodeMessage(resType, await handlers[name](req, ctx.metadata[NAMESPACE_KEY] || defaultNamespace));
+      try {
+        return encodeMessage(resType, await handlers[name](req, ctx.metadata[NAMESPACE_KEY] || defaultNamespace));
+      } finally {
+        debug?.(`${name} ${JSON.stringify((req as { id?: string }).id ?? '')}: ${(performance.now() - t0).toFixed(1)} ms`);
+      }
     };
     return [name, handler];
   }));
@@ -61,13 +66,21 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     mkdirSync(`${shimRoot()}/s`, { recursive: true, mode: 0o711 });
     const server = await bindGroupSocket(flags.socket);
     if (!server) { say('ready (another shim serves this group)'); return; }
+    // -debug (containerd passes it when its own log level is debug) or TSRUN_SHIM_DEBUG=1: one line per request with its time.
+    flags.debug ||= process.env.TSRUN_SHIM_DEBUG === '1';
     const logger = createLogger({ format: 'text', debug: flags.debug });
     const reaper = new ChildReaper();
     reaper.start();
     const stores = new Map<string, StateStore>();
     let idle: NodeJS.Timeout | undefined;
+    // For the launcher's fast `start` (scripts/shim-launcher.sh): who serves the socket, and
+    // whether it is counting down to exit (then the launcher leaves it to Node, which connects).
+    const pidFile = flags.socket.replace(/\.sock$/, '.pid');
+    const idleFile = flags.socket.replace(/\.sock$/, '.idle');
+    writeFileSync(pidFile, String(process.pid));
+    const setIdle = (on: boolean) => { try { if (on) writeFileSync(idleFile, ''); else unlinkSync(idleFile); } catch { /* as wanted */ } };
     const exit = () => {
-      for (const path of [flags.socket, grpcSocketFor(flags.socket)]) { try { unlinkSync(path); } catch { /* gone */ } }
+      for (const path of [flags.socket, grpcSocketFor(flags.socket), pidFile, idleFile]) { try { unlinkSync(path); } catch { /* gone */ } }
       ttrpc.close();
       process.exit(0);
     };
@@ -76,11 +89,11 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
       events: new EventPublisher(process.env.TTRPC_ADDRESS, (m) => logger.warn(m)),
       reaper,
       logger,
-      onBusy: () => { clearTimeout(idle); idle = undefined; },
-      onEmpty: () => { clearTimeout(idle); idle = setTimeout(exit, IDLE_MS); },
+      onBusy: () => { clearTimeout(idle); idle = undefined; setIdle(false); },
+      onEmpty: () => { clearTimeout(idle); setIdle(true); idle = setTimeout(exit, IDLE_MS); },
     });
     const ttrpc = new TtrpcServer();
-    ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace));
+    ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace, flags.debug ? (m) => logger.debug(m) : undefined));
     ttrpc.attach(server);
     // A connection while the shim is counting down to exit (a `start` finding it, containerd coming
     // to Create) starts the count again: the shim must not go between start's answer and the Create.

@@ -182,7 +182,9 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
     async Start(req: { id: string; execId: string }, ns) {
       const t = taskOf(ns, req.id, 'Start');
       const p = processOf(t, req.execId, 'Start');
-      if (p.status !== Status.Created) throw precondition(`Start ${req.id}${req.execId ? ` exec ${req.execId}` : ''}: process is not in the created state`);
+      const which = `Start ${req.id}${req.execId ? ` exec ${req.execId}` : ''}`;
+      if (p.status === Status.Stopped) throw precondition(`${which}: the process exited before it was started (status ${p.exitStatus})`);
+      if (p.status !== Status.Created) throw precondition(`${which}: the process is not in the created state`);
       if (!req.execId) {
         try { startContainer(opts.store(ns), t.id); } catch (err) { asRpc(err, `Start ${req.id}`); }
         p.status = Status.Running;
