@@ -48,6 +48,9 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
   return new Promise<LaunchedInit>((resolve, reject) => {
     let pid = 0;
     let buffered = '';
+    // Without a WAIT_GO in the plan the container may report ready before stage 0 has sent its
+    // pid (they write the same socket from two processes): ready then waits for the pid.
+    let readyBeforePid = false;
     let done = false;
     const timer = setTimeout(() => finish(new TsrunError('container init did not get ready in time')), opts.timeoutMs ?? 60_000);
     const finish = (err?: Error) => {
@@ -77,7 +80,15 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
             finish(err as Error);
             return;
           }
+          if (readyBeforePid) {
+            finish();
+            return;
+          }
         } else if (kind === 'R') {
+          if (pid === 0) {
+            readyBeforePid = true;
+            continue;
+          }
           finish();
           return;
         } else if (kind === 'E') {

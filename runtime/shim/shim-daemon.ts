@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { createLogger } from '../cli/logger.ts';
 import { StateStore } from '../container/state-store.ts';
@@ -79,8 +79,21 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     const idleFile = flags.socket.replace(/\.sock$/, '.idle');
     writeFileSync(pidFile, String(process.pid));
     const setIdle = (on: boolean) => { try { if (on) writeFileSync(idleFile, ''); else unlinkSync(idleFile); } catch { /* as wanted */ } };
+    // The launcher claims an idle shim by removing its idle file; the shim takes the file away
+    // before it exits. Whichever of the two renames or removes it first wins: a claimed shim
+    // counts down again instead of exiting, and the launcher of a shim on its way out goes to Node.
+    const idleExpired = () => {
+      try {
+        renameSync(idleFile, `${idleFile}.gone`);
+      } catch {
+        setIdle(true);
+        idle = setTimeout(idleExpired, IDLE_MS);
+        return;
+      }
+      exit();
+    };
     const exit = () => {
-      for (const path of [flags.socket, grpcSocketFor(flags.socket), pidFile, idleFile]) { try { unlinkSync(path); } catch { /* gone */ } }
+      for (const path of [flags.socket, grpcSocketFor(flags.socket), pidFile, idleFile, `${idleFile}.gone`]) { try { unlinkSync(path); } catch { /* gone */ } }
       ttrpc.close();
       process.exit(0);
     };
@@ -90,14 +103,14 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
       reaper,
       logger,
       onBusy: () => { clearTimeout(idle); idle = undefined; setIdle(false); },
-      onEmpty: () => { clearTimeout(idle); setIdle(true); idle = setTimeout(exit, IDLE_MS); },
+      onEmpty: () => { clearTimeout(idle); setIdle(true); idle = setTimeout(idleExpired, IDLE_MS); },
     });
     const ttrpc = new TtrpcServer();
     ttrpc.register(TASK_SERVICE, ttrpcMethods(handlers, flags.namespace, flags.debug ? (m) => logger.debug(m) : undefined));
     ttrpc.attach(server);
     // A connection while the shim is counting down to exit (a `start` finding it, containerd coming
     // to Create) starts the count again: the shim must not go between start's answer and the Create.
-    server.on('connection', () => { if (idle) { clearTimeout(idle); idle = setTimeout(exit, IDLE_MS); } });
+    server.on('connection', () => { if (idle) { clearTimeout(idle); idle = setTimeout(idleExpired, IDLE_MS); } });
     process.on('SIGTERM', exit);
     say('ready');
     // gRPC only when asked for (TSRUN_SHIM_GRPC=1), and after containerd has its answer: grpc-js

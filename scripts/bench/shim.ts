@@ -117,6 +117,14 @@ try {
   ].join('\n');
   process.stdout.write(text);
   writeFileSync(join(here, 'results/shim.md'), text);
+} catch (err) {
+  // The shim's own account of what went wrong (TSRUN_SHIM_DEBUG=1 adds every request and exit).
+  try {
+    const log = readFileSync(join(env.shimRoot, 'shim.log'), 'utf8');
+    const id = /ctr run -d (\S+)/.exec((err as Error).message)?.[1];
+    process.stderr.write(id ? log.split('\n').filter((l) => l.includes(id)).join('\n') : log.slice(-4000));
+  } catch { /* no log */ }
+  throw err;
 } finally {
   await env.stop();
   const left = leftovers(env);

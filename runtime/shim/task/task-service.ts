@@ -123,6 +123,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       io.close();
       if (p.master !== undefined) { closeFd(p.master); p.master = undefined; }
       p.markExited(code);
+      opts.logger.debug(`task ${t.id}${p.execId ? ` exec ${p.execId}` : ''}: pid ${p.pid} exited with status ${code}`);
       opts.events.publish(t.namespace, '/tasks/exit', { containerId: t.id, id: p.execId || t.id, pid: p.pid, exitStatus: code, exitedAt: timestampOf(p.exitedAt!) });
     });
   };
