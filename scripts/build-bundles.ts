@@ -21,9 +21,10 @@ try {
 
 const helper = 'runtime/native/build/tsrun-init';
 rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: ['runtime/cli/main.ts'],
-  outfile: 'dist/tsrun-main.cjs',
+// Both bundles: CommonJS for Node 20, minified, with the version and commit built in.
+const bundle = (entry: string, outfile: string, shebang = '') => build({
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -32,7 +33,7 @@ await build({
   minifyWhitespace: true,
   legalComments: 'none',
   // import.meta does not exist in CommonJS: give the one module that asks its file URL.
-  banner: { js: 'const __tsrun_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: `${shebang}const __tsrun_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
   define: {
     __TSRUN_VERSION__: JSON.stringify(pkg.version),
     __TSRUN_COMMIT__: JSON.stringify(commit),
@@ -40,6 +41,13 @@ await build({
   },
   logLevel: 'warning',
 });
+await bundle('runtime/cli/main.ts', 'dist/tsrun-main.cjs');
+// containerd-shim-tsrun-v2: the same way, its own bundle (containerd runs it for `start`, `delete`
+// and as the daemon); protobufjs, grpc-js and koffi stay in node_modules, loaded when first used.
+await bundle('runtime/shim/main.ts', 'dist/containerd-shim-tsrun-v2.cjs');
+// Its entry is a small sh launcher that answers the common `start` and `delete` without Node.
+writeFileSync('dist/containerd-shim-tsrun-v2', readFileSync('scripts/shim-launcher.sh', 'utf8').replace('@NODE@', `'${process.execPath}'`));
+chmodSync('dist/containerd-shim-tsrun-v2', 0o755);
 // tsimg is an ES module bundle, not CommonJS like tsrun: yargs 18 is ESM-only and reads import.meta.url,
 // which a CommonJS bundle breaks (PLATFORM-NOTES.md). tsimg is for people at a terminal, so the ~20 ms
 // that CommonJS would save at startup does not matter here. The bundle is its own launcher (a shebang);

@@ -35,6 +35,12 @@ export interface CreateOptions {
   foreground: boolean;
   /** with process.terminal and no --console-socket, tsrun itself is the console (run in the foreground) */
   ownConsole?: boolean;
+  /** with process.terminal: a socket the helper inherits and sends the pty master on (the caller receives it; the shim) */
+  terminalSocket?: number;
+  /** the container's stdin, stdout and stderr (default: this process's own) */
+  stdio?: [number, number, number];
+  /** right after the helper is spawned, with its pid (a reaper must know its own children) */
+  onHelperSpawned?: (pid: number) => void;
   logger: Logger;
 }
 
@@ -128,7 +134,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   if (opts.consoleSocket && !config.process?.terminal)
     throw new TsrunError('--console-socket was given but process.terminal is false');
   const terminal = config.process?.terminal === true;
-  if (terminal && !opts.consoleSocket && !opts.ownConsole)
+  if (terminal && !opts.consoleSocket && !opts.ownConsole && opts.terminalSocket === undefined)
     throw new TsrunError(`${join(bundle, 'config.json')}: process.terminal is true: give --console-socket for the terminal (a detached container has no other console)`);
   if (opts.preserveFds < 0 || !Number.isInteger(opts.preserveFds)) throw new TsrunError('--preserve-fds: must be a whole number');
   const pass = passedFds(opts.preserveFds);
@@ -138,9 +144,10 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   // Sockets the helper inherits after its sync socket: tsrun's end of the console, a seccomp listener's way back.
   const extraFds: number[] = [];
   const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
-  const localConsole = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
+  const localConsole = terminal && !opts.consoleSocket && opts.terminalSocket === undefined ? new LocalConsole() : undefined;
   const consoleTarget: ConsoleTarget | undefined = !terminal ? undefined
-    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(localConsole!.helperEnd) };
+    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) }
+    : { fd: helperFd(opts.terminalSocket ?? localConsole!.helperEnd) };
   const listener = listenerDelivery(config.linux?.seccomp);
   const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
   const dir = opts.store.claim(id);
@@ -225,7 +232,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       ops: plan.ops,
       passFds: pass.fds,
       extraFds,
-      onSpawned: () => { localConsole?.helperStarted(); listener?.helperStarted(); },
+      stdio: opts.stdio,
+      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); localConsole?.helperStarted(); listener?.helperStarted(); },
       trace: t,
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);

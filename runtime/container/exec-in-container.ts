@@ -2,7 +2,7 @@ import type { Process } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import type { Logger } from '../cli/logger.ts';
 import { joinCgroups } from '../cgroups/cgroup-manager.ts';
-import { launchInit } from '../launch/launch-init.ts';
+import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
 import { LocalConsole } from '../console/local-console.ts';
 import { listenerDelivery } from '../seccomp/listener-delivery.ts';
 import { resolve } from 'node:path';
@@ -21,6 +21,17 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** with a terminal: a socket the helper inherits and sends the pty master on (the caller receives it; the shim) */
+  terminalSocket?: number;
+  /** the process's stdin, stdout and stderr (default: this process's own) */
+  stdio?: [number, number, number];
+  /** right after the helper is spawned, with its pid (a reaper must know its own children) */
+  onHelperSpawned?: (pid: number) => void;
+  /**
+   * The caller follows the process itself (the shim): the helper stays its parent and reports its
+   * exit through init.exited; execInContainer returns 0 once the process runs.
+   */
+  onLaunched?: (init: LaunchedInit) => void;
   logger: Logger;
 }
 
@@ -38,14 +49,14 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status !== 'created' && status !== 'running' && status !== 'paused') throw new TsrunError(`cannot exec in container ${opts.id}: it is ${status}`);
   const terminal = opts.process.terminal === true;
   if (opts.consoleSocket && !terminal) throw new TsrunError('--console-socket was given but the process has no terminal (-t or process.terminal)');
-  if (terminal && !opts.consoleSocket && opts.detach) throw new TsrunError('exec: a detached process with a terminal needs --console-socket');
+  if (terminal && !opts.consoleSocket && opts.detach && opts.terminalSocket === undefined) throw new TsrunError('exec: a detached process with a terminal needs --console-socket');
   if (!opts.process.args || opts.process.args.length === 0) throw new TsrunError('exec: no command to run (give one, or --process FILE)');
   const pass = passedFds(opts.preserveFds);
-  const tty = terminal && !opts.consoleSocket ? new LocalConsole() : undefined;
+  const tty = terminal && !opts.consoleSocket && opts.terminalSocket === undefined ? new LocalConsole() : undefined;
   const config = opts.store.loadConfig(opts.id);
   const extraFds: number[] = [];
   const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
-  const consoleTarget = !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(tty!.helperEnd) };
+  const consoleTarget = !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(opts.terminalSocket ?? tty!.helperEnd) };
   // An exec'd process gets the container's filter, and its own listener for the agent (as runc).
   const listener = listenerDelivery(config.linux?.seccomp);
   const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
@@ -54,7 +65,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     process: opts.process,
     initPid: record.pid,
     rootfs: record.rootfs,
-    foreground: !opts.detach,
+    foreground: !opts.detach || opts.onLaunched !== undefined,
     passFds: pass.fds.length,
     extraEnv: pass.env,
     console: consoleTarget,
@@ -70,7 +81,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       ops,
       passFds: pass.fds,
       extraFds,
-      onSpawned: () => { tty?.helperStarted(); listener?.helperStarted(); },
+      stdio: opts.stdio,
+      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); tty?.helperStarted(); listener?.helperStarted(); },
       beforeGo: (p) => {
         pid = p;
         joinCgroups({ paths: record.cgroupPaths, created: [] }, p);
@@ -87,6 +99,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     throw err;
   }
   if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
+  if (opts.onLaunched) {
+    opts.onLaunched(init);
+    return 0;
+  }
   if (opts.detach) return 0;
   const forward = (sig: NodeJS.Signals) => {
     try { process.kill(init.pid, sig); } catch { /* exited */ }

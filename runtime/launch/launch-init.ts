@@ -12,8 +12,10 @@ export interface LaunchOptions {
   passFds: number[];
   /** sockets the helper gets right after its sync socket (at 4 + passFds.length, ...): the console, a seccomp listener */
   extraFds?: number[];
-  /** right after the spawn (the caller closes its copies of what the helper inherited) */
-  onSpawned?: () => void;
+  /** right after the spawn, with the helper's pid (the caller closes its copies of what the helper inherited) */
+  onSpawned?: (helperPid: number) => void;
+  /** the container's stdin, stdout and stderr (default: this process's own) */
+  stdio?: [number, number, number];
   /** called with the container's host pid; the container waits for it at its WAIT_GO (id maps, cgroups) */
   beforeGo: (pid: number) => void;
   timeoutMs?: number;
@@ -34,18 +36,21 @@ export interface LaunchedInit {
 export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
   const syncFd = 3 + opts.passFds.length;
   const helper = spawn(helperPath(), [String(syncFd)], {
-    stdio: ['inherit', 'inherit', 'inherit', ...opts.passFds, 'pipe', ...(opts.extraFds ?? [])],
+    stdio: [...(opts.stdio ?? ['inherit', 'inherit', 'inherit'] as const), ...opts.passFds, 'pipe', ...(opts.extraFds ?? [])],
     env: {},
   });
   const exited = new Promise<number>((resolve) => {
     helper.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   });
   opts.trace?.('helper spawned');
-  opts.onSpawned?.();
+  opts.onSpawned?.(helper.pid ?? 0);
   const sock = helper.stdio[syncFd] as Socket;
   return new Promise<LaunchedInit>((resolve, reject) => {
     let pid = 0;
     let buffered = '';
+    // Without a WAIT_GO in the plan the container may report ready before stage 0 has sent its
+    // pid (they write the same socket from two processes): ready then waits for the pid.
+    let readyBeforePid = false;
     let done = false;
     const timer = setTimeout(() => finish(new TsrunError('container init did not get ready in time')), opts.timeoutMs ?? 60_000);
     const finish = (err?: Error) => {
@@ -75,7 +80,15 @@ export function launchInit(opts: LaunchOptions): Promise<LaunchedInit> {
             finish(err as Error);
             return;
           }
+          if (readyBeforePid) {
+            finish();
+            return;
+          }
         } else if (kind === 'R') {
+          if (pid === 0) {
+            readyBeforePid = true;
+            continue;
+          }
           finish();
           return;
         } else if (kind === 'E') {

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { ShimFlags } from './shim-flags.ts';
+import { groupOf, shimRoot, socketPathFor } from './shim-paths.ts';
+
+/** Resolves true when something accepts connections on the unix socket. */
+export function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * `start`: find the shim of this container's group, or start it, then tell containerd where it
+ * is: the address on stdout and in <bundle>/address (which containerd reads back after a restart).
+ * The daemon is a new session, so it outlives this process and containerd's; it says "ready" on
+ * a pipe once it serves, and only then does start answer.
+ */
+export async function startShim(flags: ShimFlags): Promise<number> {
+  const bundle = process.cwd();
+  const socket = socketPathFor(flags.address, flags.namespace, groupOf(bundle));
+  if (!(await socketAnswers(socket))) {
+    mkdirSync(join(shimRoot(), 's'), { recursive: true, mode: 0o711 });
+    const log = openSync(join(shimRoot(), 'shim.log'), 'a');
+    const args = process.argv.slice(2).filter((a) => a !== 'start');
+    const daemon = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '-socket', socket], {
+      detached: true,
+      stdio: ['ignore', log, log, 'pipe'],
+      // Every stdin fifo open waits in libuv's pool for its writer: more threads than the default 4.
+      env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64' },
+    });
+    closeSync(log);
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const pipe = daemon.stdio[3] as NodeJS.ReadableStream;
+      pipe.on('data', (b: Buffer) => { text += b.toString(); });
+      pipe.on('end', () => resolve(text));
+      pipe.on('error', () => resolve(text));
+    });
+    daemon.unref();
+    if (!answer.startsWith('ready')) {
+      process.stderr.write(`containerd-shim-tsrun-v2: the shim daemon did not start: ${answer || 'no answer'} (log: ${join(shimRoot(), 'shim.log')})\n`);
+      return 1;
+    }
+  }
+  const address = `unix://${socket}`;
+  writeFileSync(join(bundle, 'address'), address);
+  process.stdout.write(address);
+  return 0;
+}

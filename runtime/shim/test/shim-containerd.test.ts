@@ -1,0 +1,212 @@
+/**
+ * containerd-shim-tsrun-v2 under Debian's containerd 1.6, driven with ctr as a user would:
+ * `--runtime io.containerd.tsrun.v2`. containerd, the shims and the containers all run under a
+ * temp dir (see shim-env.ts) and are checked gone at the end. Root and containerd required.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { IMAGE, leftovers, startShimEnv, type ShimEnv } from './shim-env.ts';
+import { startContainerd } from '../../test/clients/daemons.ts';
+import { join } from 'node:path';
+
+const TSRUN_RT = 'io.containerd.tsrun.v2';
+const RUNC_RT = 'io.containerd.runc.v2';
+const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version']).status === 0;
+
+let seq = 0;
+const name = (what: string) => `${what}-${process.pid}-${++seq}`;
+
+describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'needs root and containerd' }, () => {
+  let env: ShimEnv;
+  const run = (rt: string, id: string, args: string[], flags: string[] = [], opts: { tty?: boolean } = {}) =>
+    env.ctr(['run', ...flags, '--runtime', rt, '--cgroup', `/${env.cgroupParent}/${id}`, IMAGE, id, ...args], opts);
+  const status = (id: string) => (new RegExp(`^${id}\\s+\\d+\\s+(\\w+)`, 'm').exec(env.ctr(['task', 'ls']).stdout)?.[1] ?? 'absent');
+  const taskPid = (id: string) => Number(new RegExp(`^${id}\\s+(\\d+)`, 'm').exec(env.ctr(['task', 'ls']).stdout)?.[1] ?? 0);
+  const removeAll = (id: string) => { env.ctr(['task', 'rm', '-f', id]); env.ctr(['container', 'rm', id]); };
+  const waitStatus = async (id: string, want: string) => {
+    for (let i = 0; i < 100 && status(id) !== want; i++) await new Promise((r) => setTimeout(r, 100));
+    return status(id);
+  };
+
+  before(async () => { env = await startShimEnv('ctr'); });
+  after(async () => {
+    await env.stop();
+    assert.deepEqual(leftovers(env), []);
+  });
+
+  test('ctr run --rm echo hi prints hi, with tsrun as with runc', () => {
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const r = run(rt, name('hi'), ['echo', 'hi'], ['--rm']);
+      assert.equal(r.stderr, '', rt);
+      assert.equal(r.stdout, 'hi\n', rt);
+      assert.equal(r.status, 0, rt);
+    }
+  });
+
+  test('exit codes come back: a plain exit, and 128+signal for a task killed by a signal', async () => {
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      assert.equal(run(rt, name('exit'), ['sh', '-c', 'exit 7'], ['--rm']).status, 7, rt);
+      const id = name('sig');
+      assert.equal(run(rt, id, ['sleep', '1000'], ['-d']).status, 0);
+      try {
+        assert.equal(env.ctr(['task', 'kill', '-s', 'SIGKILL', id]).status, 0);
+        assert.equal(await waitStatus(id, 'STOPPED'), 'STOPPED', rt);
+        assert.match(env.ctr(['task', 'rm', id]).stderr, /exit code 137/, rt);
+      } finally {
+        removeAll(id);
+      }
+    }
+  });
+
+  test('stdin reaches the process and its end reaches it too (ctr closes it with CloseIO)', () => {
+    const id = name('stdin');
+    const r = spawnSync('ctr', ['-a', join(env.dir, 'containerd/containerd.sock'), '-n', 'tsrun-test', 'run', '--rm', '--runtime', TSRUN_RT,
+      '--cgroup', `/${env.cgroupParent}/${id}`, IMAGE, id, 'sh', '-c', 'wc -l'], { input: 'one\ntwo\nthree\n', encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stdout.trim(), '3', r.stderr);
+    assert.equal(r.status, 0);
+  });
+
+  test('-t gives the process a terminal, as with runc', () => {
+    const out: Record<string, string> = {};
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const r = run(rt, name('tty'), ['sh', '-c', 'tty; stty -a | head -1; exit 5'], ['--rm', '-t'], { tty: true });
+      assert.equal(r.status, 5, `${rt}: ${r.stderr}`);
+      assert.match(r.stdout, /\/dev\/pts\/\d+\r/, rt);
+      assert.match(r.stdout, /speed \d+ baud/, rt);
+      out[rt] = r.stdout;
+    }
+    assert.equal(out[TSRUN_RT], out[RUNC_RT]);
+  });
+
+  test('run -d, then exec (plain and -t), ps, pause/resume, metrics, kill and delete', async () => {
+    const id = name('detached');
+    assert.equal(run(TSRUN_RT, id, ['sleep', '1000'], ['-d']).status, 0);
+    try {
+      assert.equal(status(id), 'RUNNING');
+      const pid = taskPid(id);
+      assert.ok(pid > 0 && existsSync(`/proc/${pid}`), 'the task pid is a live process on the host');
+
+      const exec = env.ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo from-exec; exit 3']);
+      assert.equal(exec.stdout, 'from-exec\n');
+      assert.equal(exec.status, 3);
+      const execTty = env.ctr(['task', 'exec', '-t', '--exec-id', 'e2', id, 'tty'], { tty: true });
+      assert.match(execTty.stdout, /\/dev\/pts\/\d+\r/);
+      assert.equal(execTty.status, 0);
+
+      const ps = env.ctr(['task', 'ps', id]);
+      assert.equal(ps.status, 0, ps.stderr);
+      assert.match(ps.stdout, new RegExp(`^${pid}\\b`, 'm'), 'ps lists the task\'s init');
+
+      assert.equal(env.ctr(['task', 'pause', id]).status, 0);
+      assert.equal(status(id), 'PAUSED');
+      assert.equal(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^State:\s+(\w)/m)?.[1], 'D', 'a frozen process sleeps uninterruptibly');
+      assert.equal(env.ctr(['task', 'resume', id]).status, 0);
+      assert.equal(status(id), 'RUNNING');
+
+      const metrics = env.ctr(['task', 'metrics', id]);
+      assert.equal(metrics.status, 0, metrics.stderr);
+      assert.match(metrics.stdout, /memory\.usage_in_bytes\s+[1-9]\d*/);
+      assert.match(metrics.stdout, /pids\.current\s+1\b/);
+
+      // sleep as the namespace's pid 1 has no handler for SIGTERM: only SIGKILL ends it.
+      assert.equal(env.ctr(['task', 'kill', '-s', 'SIGKILL', id]).status, 0);
+      assert.equal(await waitStatus(id, 'STOPPED'), 'STOPPED');
+      const rm = env.ctr(['task', 'rm', id]);
+      assert.equal(rm.status, 0, rm.stderr);
+      assert.equal(status(id), 'absent');
+      assert.ok(!existsSync(`/proc/${pid}`));
+      assert.equal(env.ctr(['container', 'rm', id]).status, 0);
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test('wrong requests get errors that name the task: exec in a missing task, kill of a stopped one', async () => {
+    const id = name('errors');
+    assert.equal(run(TSRUN_RT, id, ['true'], ['-d']).status, 0);
+    try {
+      assert.equal(await waitStatus(id, 'STOPPED'), 'STOPPED');
+      const exec = env.ctr(['task', 'exec', '--exec-id', 'x', id, 'true']);
+      assert.notEqual(exec.status, 0);
+      assert.match(exec.stderr, new RegExp(`Exec ${id}: the task has stopped`));
+      const kill = env.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
+      assert.notEqual(kill.status, 0);
+      assert.match(kill.stderr, /process already finished/);
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test('one shim process serves every container of the namespace', () => {
+    const ids = [name('group'), name('group')];
+    try {
+      for (const id of ids) assert.equal(run(TSRUN_RT, id, ['sleep', '1000'], ['-d']).status, 0);
+      assert.equal(env.shimPids().length, 1);
+    } finally {
+      for (const id of ids) removeAll(id);
+    }
+  });
+
+  test('50 containers with ctr run --rm in parallel all succeed', async () => {
+    const { spawn } = await import('node:child_process');
+    const sock = join(env.dir, 'containerd/containerd.sock');
+    const one = (i: number) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const id = name(`par${i}`);
+      const c = spawn('ctr', ['-a', sock, '-n', 'tsrun-test', 'run', '--rm', '--runtime', TSRUN_RT, '--cgroup', `/${env.cgroupParent}/${id}`, IMAGE, id, 'echo', `n${i}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      c.stdout.on('data', (b: Buffer) => { out += b; });
+      c.stderr.on('data', (b: Buffer) => { err += b; });
+      c.on('close', (code) => resolve({ code, out, err }));
+    });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => one(i)));
+    const failed = results.map((r, i) => ({ ...r, i })).filter((r) => r.code !== 0 || r.out !== `n${r.i}\n`);
+    assert.deepEqual(failed, []);
+    assert.equal(env.ctr(['task', 'ls', '-q']).stdout.trim(), '');
+  });
+
+  test('containerd restarted finds the running shim and its task again', async () => {
+    const id = name('restart');
+    assert.equal(run(TSRUN_RT, id, ['sleep', '1000'], ['-d']).status, 0);
+    try {
+      const pid = taskPid(id);
+      await env.daemon.stop();
+      const saved = process.env.PATH;
+      process.env.PATH = `${join(env.dir, 'bin')}:${saved}`;
+      process.env.TSRUN_SHIM_ROOT = env.shimRoot;
+      try {
+        env.daemon = await startContainerd(join(env.dir, 'containerd'));
+      } finally {
+        process.env.PATH = saved;
+        delete process.env.TSRUN_SHIM_ROOT;
+      }
+      env.ctr = env.daemon.cli;
+      assert.equal(status(id), 'RUNNING');
+      assert.equal(taskPid(id), pid);
+      assert.equal(env.ctr(['task', 'exec', '--exec-id', 'after', id, 'echo', 'still here']).stdout, 'still here\n');
+      assert.equal(env.ctr(['task', 'kill', '-s', 'SIGKILL', id]).status, 0);
+      assert.equal(await waitStatus(id, 'STOPPED'), 'STOPPED');
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test('a shim that dies is cleaned up after by containerd through `shim delete`: container, mounts and cgroups go', async () => {
+    const id = name('deadshim');
+    assert.equal(run(TSRUN_RT, id, ['sleep', '1000'], ['-d']).status, 0);
+    try {
+      const pid = taskPid(id);
+      const shims = env.shimPids();
+      assert.equal(shims.length, 1);
+      process.kill(shims[0]!, 'SIGKILL');
+      const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(`/${id}/rootfs`);
+      for (let i = 0; i < 100 && (existsSync(`/proc/${pid}`) || mounted()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!existsSync(`/proc/${pid}`), 'containerd\'s clean-up (shim delete) killed the container');
+      assert.ok(!mounted(), 'the rootfs is unmounted');
+      assert.notEqual(status(id), 'RUNNING');
+    } finally {
+      removeAll(id);
+    }
+  });
+});
