@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 n=${1:-1000}
 work=$(mktemp -d /tmp/tsrun-cycles.XXXX)
 parent="tsrun-cycles-$$"
-trap 'rm -rf "$work"; for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done; true' EXIT
+trap 'for pid in $(cat /sys/fs/cgroup/*/"$parent"/*/cgroup.procs 2>/dev/null | sort -u); do kill -9 "$pid"; done; sleep 0.2; rm -rf "$work"; for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done; true' EXIT
 bash scripts/make-busybox-bundle.sh "$work/bundle" /bin/true >/dev/null
 node -e '
 const fs = require("fs"); const f = process.argv[1]; const c = JSON.parse(fs.readFileSync(f, "utf8"));
