@@ -20,7 +20,7 @@ for i in $(seq 1 "$n"); do
   tsrun start c
   tsrun delete --force c
 done
-left=$(find /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent" -mindepth 1 -type d 2>/dev/null | wc -l)
-state=$(ls "$work/state" | wc -l)
+left=$( (find /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent" -mindepth 1 -type d 2>/dev/null || true) | wc -l)
+state=$( (ls "$work/state" 2>/dev/null || true) | wc -l)
 echo "cycles: $n in $(( $(date +%s) - start )) s; cgroup directories left below $parent: $left; state directories left: $state"
 [ "$left" = 0 ] && [ "$state" = 0 ]
