@@ -12,10 +12,10 @@ import { applyResources } from '../cgroups/apply-resources.ts';
 import { runHooks } from '../hooks/run-hooks.ts';
 import { hookState as hookStateOf } from './runtime-state.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
-import { buildCreatePlan, type ConsoleTarget } from '../plan/build-plan.ts';
+import { buildCreatePlan } from '../plan/build-plan.ts';
 import { detectHostLsm } from '../plan/lsm-ops.ts';
-import { LocalConsole } from '../console/local-console.ts';
-import { listenerDelivery } from '../seccomp/listener-delivery.ts';
+import type { LocalConsole } from '../console/local-console.ts';
+import { HelperSockets } from '../launch/helper-sockets.ts';
 import { mountContaining } from '../plan/mount-table.ts';
 import { checkContainerId } from './container-id.ts';
 import { readProcessStat } from './process-identity.ts';
@@ -141,15 +141,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
   const t = (what: string) => opts.logger.debug(`create ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
   t('config validated');
-  // Sockets the helper inherits after its sync socket: tsrun's end of the console, a seccomp listener's way back.
-  const extraFds: number[] = [];
-  const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
-  const localConsole = terminal && !opts.consoleSocket && opts.terminalSocket === undefined ? new LocalConsole() : undefined;
-  const consoleTarget: ConsoleTarget | undefined = !terminal ? undefined
-    : opts.consoleSocket ? { path: resolve(opts.consoleSocket) }
-    : { fd: helperFd(opts.terminalSocket ?? localConsole!.helperEnd) };
-  const listener = listenerDelivery(config.linux?.seccomp);
-  const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
+  const sockets = new HelperSockets(pass.fds.length, terminal, opts.consoleSocket, opts.terminalSocket, config.linux?.seccomp);
   const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
@@ -174,8 +166,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       : {}),
   };
   const cleanup = () => {
-    localConsole?.abandon();
-    listener?.abandon();
+    sockets.abandon();
     const pid = initPid;
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -216,8 +207,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       foreground: opts.foreground,
       passFds: pass.fds.length,
       extraEnv: pass.env,
-      console: consoleTarget,
-      seccompListenerFd,
+      console: sockets.console,
+      seccompListenerFd: sockets.seccompListenerFd,
       hostLsm: detectHostLsm(),
       cgroupLayout: layout,
       cgroupPlacement: placement,
@@ -231,9 +222,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const init = await launchInit({
       ops: plan.ops,
       passFds: pass.fds,
-      extraFds,
+      extraFds: sockets.extraFds,
       stdio: opts.stdio,
-      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); localConsole?.helperStarted(); listener?.helperStarted(); },
+      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); sockets.helperStarted(); },
       trace: t,
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
@@ -254,7 +245,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     });
     initPid = init.pid;
     t('init ready');
-    listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
+    sockets.listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
     // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
     applyResources(layout, placement, config.linux?.resources);
@@ -263,7 +254,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     opts.store.save(record);
     t('state saved');
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
-    return { record, init, console: localConsole };
+    return { record, init, console: sockets.localConsole };
   } catch (err) {
     initPid ||= (err as { initPid?: number }).initPid ?? 0;
     cleanup();

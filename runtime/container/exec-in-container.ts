@@ -3,9 +3,7 @@ import { TsrunError } from '../cli/errors.ts';
 import type { Logger } from '../cli/logger.ts';
 import { joinCgroups } from '../cgroups/cgroup-manager.ts';
 import { launchInit, type LaunchedInit } from '../launch/launch-init.ts';
-import { LocalConsole } from '../console/local-console.ts';
-import { listenerDelivery } from '../seccomp/listener-delivery.ts';
-import { resolve } from 'node:path';
+import { HelperSockets } from '../launch/helper-sockets.ts';
 import { buildExecPlan } from '../plan/build-exec-plan.ts';
 import { detectHostLsm } from '../plan/lsm-ops.ts';
 import { containerStatus } from './container-status.ts';
@@ -52,14 +50,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (terminal && !opts.consoleSocket && opts.detach && opts.terminalSocket === undefined) throw new TsrunError('exec: a detached process with a terminal needs --console-socket');
   if (!opts.process.args || opts.process.args.length === 0) throw new TsrunError('exec: no command to run (give one, or --process FILE)');
   const pass = passedFds(opts.preserveFds);
-  const tty = terminal && !opts.consoleSocket && opts.terminalSocket === undefined ? new LocalConsole() : undefined;
   const config = opts.store.loadConfig(opts.id);
-  const extraFds: number[] = [];
-  const helperFd = (fd: number) => 4 + pass.fds.length + extraFds.push(fd) - 1;
-  const consoleTarget = !terminal ? undefined : opts.consoleSocket ? { path: resolve(opts.consoleSocket) } : { fd: helperFd(opts.terminalSocket ?? tty!.helperEnd) };
   // An exec'd process gets the container's filter, and its own listener for the agent (as runc).
-  const listener = listenerDelivery(config.linux?.seccomp);
-  const seccompListenerFd = listener ? helperFd(listener.helperEnd) : undefined;
+  const sockets = new HelperSockets(pass.fds.length, terminal, opts.consoleSocket, opts.terminalSocket, config.linux?.seccomp);
+  const tty = sockets.localConsole;
   const ops = buildExecPlan({
     config,
     process: opts.process,
@@ -68,8 +62,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     foreground: !opts.detach || opts.onLaunched !== undefined,
     passFds: pass.fds.length,
     extraEnv: pass.env,
-    console: consoleTarget,
-    seccompListenerFd,
+    console: sockets.console,
+    seccompListenerFd: sockets.seccompListenerFd,
     hostLsm: detectHostLsm(),
     warn: (m) => opts.logger.warn(m),
     debug: (m) => opts.logger.debug(m),
@@ -80,19 +74,18 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     init = await launchInit({
       ops,
       passFds: pass.fds,
-      extraFds,
+      extraFds: sockets.extraFds,
       stdio: opts.stdio,
-      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); tty?.helperStarted(); listener?.helperStarted(); },
+      onSpawned: (helperPid) => { opts.onHelperSpawned?.(helperPid); sockets.helperStarted(); },
       beforeGo: (p) => {
         pid = p;
         joinCgroups({ paths: record.cgroupPaths, created: [] }, p);
       },
     });
-    listener?.deliver(init.pid, { ociVersion: config.ociVersion, id: opts.id, status: status, pid: record.pid, bundle: record.bundle });
+    sockets.listener?.deliver(init.pid, { ociVersion: config.ociVersion, id: opts.id, status: status, pid: record.pid, bundle: record.bundle });
     tty?.attach();
   } catch (err) {
-    tty?.abandon();
-    listener?.abandon();
+    sockets.abandon();
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
