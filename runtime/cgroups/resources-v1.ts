@@ -8,11 +8,17 @@ import { rdmaLine } from './v2-conversions.ts';
 import { kernelSays } from './cgroup-v2-files.ts';
 
 /**
- * The resource limits this first cut writes on cgroup v1. Anything else that is set fails with a
- * clear error: a container must never run less confined than its config asks.
- * A value of 0 means "not set" for the fields where runc reads it so (docker sends zeros).
+ * Writes a LinuxResources to the container's v1 cgroups, file by file. A value the kernel refuses
+ * fails naming the field, the file and the errno: a container must never run less confined than
+ * its config asks. A value of 0 means "not set" for the fields where runc reads it so (docker
+ * sends zeros).
  */
-export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacement, res: LinuxResources | undefined): void {
+export function applyResourcesV1(
+  layout: CgroupLayout,
+  placement: CgroupPlacement,
+  res: LinuxResources | undefined,
+  warn: (msg: string) => void = () => {},
+): void {
   if (!res) return;
   const write = (controller: string, file: string, value: string | number, field: string) => {
     const h = hierarchyFor(layout, controller);
@@ -25,9 +31,6 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     } catch (err) {
       throw new TsrunError(`linux.resources.${field}: writing ${JSON.stringify(String(value))} to ${path}: ${kernelSays(err)}`);
     }
-  };
-  const unsupported = (field: string) => {
-    throw new TsrunError(`linux.resources.${field}: not supported yet by tsrun on cgroup v1; remove it or use runc`);
   };
 
   for (const rule of deviceRuleLines(res.devices)) write('devices', rule.file, rule.line, 'devices');
@@ -44,7 +47,16 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     if (mem.swappiness !== undefined && mem.swappiness !== null && Number(mem.swappiness) <= 100)
       write('memory', 'memory.swappiness', Number(mem.swappiness), 'memory.swappiness');
     if (mem.disableOOMKiller) write('memory', 'memory.oom_control', 1, 'memory.disableOOMKiller');
-    if (mem.kernel || mem.kernelTCP) unsupported(mem.kernel ? 'memory.kernel' : 'memory.kernelTCP');
+    // use_hierarchy has been fixed at 1 since Linux 5.16: asking for 0 there fails with the kernel's EINVAL.
+    if (mem.useHierarchy !== undefined && mem.useHierarchy !== null) write('memory', 'memory.use_hierarchy', mem.useHierarchy ? 1 : 0, 'memory.useHierarchy');
+    if (mem.kernelTCP) write('memory', 'memory.kmem.tcp.limit_in_bytes', mem.kernelTCP, 'memory.kernelTCP');
+    if (mem.kernel) {
+      write('memory', 'memory.kmem.limit_in_bytes', mem.kernel, 'memory.kernel');
+      // Since Linux 5.16 the file takes any value and keeps "unlimited" (kernel memory counts in
+      // the memory limit instead); runc ignores the field. Say so rather than pretend.
+      if (mem.kernel !== -1 && readLimit(layout, placement, 'memory.kmem.limit_in_bytes') >= 2 ** 62)
+        warn('linux.resources.memory.kernel: this kernel ignores kernel memory limits (deprecated since Linux 5.16); kernel memory is charged to memory.limit instead');
+    }
   }
   const cpu = res.cpu;
   if (cpu) {
@@ -93,11 +105,20 @@ export function applyResourcesV1(layout: CgroupLayout, placement: CgroupPlacemen
     throw new TsrunError('linux.resources.unified: cgroup v2 files cannot be set on a cgroup v1 host');
 }
 
-function currentMemswLimit(layout: CgroupLayout, placement: CgroupPlacement): number {
+/** The container's memory cgroup directory on v1, when that controller is mounted. */
+export function memoryDirV1(layout: CgroupLayout, placement: CgroupPlacement): string | undefined {
   const h = hierarchyFor(layout, 'memory');
-  const dir = h && placement.paths[h.mountpoint];
+  return h && placement.paths[h.mountpoint];
+}
+
+function currentMemswLimit(layout: CgroupLayout, placement: CgroupPlacement): number {
+  return readLimit(layout, placement, 'memory.memsw.limit_in_bytes');
+}
+
+function readLimit(layout: CgroupLayout, placement: CgroupPlacement, file: string): number {
+  const dir = memoryDirV1(layout, placement);
   try {
-    return dir ? Number(readFileSync(`${dir}/memory.memsw.limit_in_bytes`, 'utf8')) : Infinity;
+    return dir ? Number(readFileSync(`${dir}/${file}`, 'utf8')) : Infinity;
   } catch {
     return Infinity;
   }

@@ -63,7 +63,7 @@ const update: CommandFn = (ctx, { values, positionals }) => {
     (sections[section] ??= {})[field] = value;
   }
   if (values['l3-cache-schema'] || values['mem-bw-schema']) throw new TsrunError('update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by tsrun');
-  updateContainer(ctx.store(), id, patch, source);
+  updateContainer(ctx.store(), id, patch, source, (m) => ctx.logger.warn(m));
   return 0;
 };
 export default update;

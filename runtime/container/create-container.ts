@@ -248,7 +248,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     sockets.listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
     // nodes were made before the devices cgroup could refuse them, and the user's program runs after.
-    applyResources(layout, placement, config.linux?.resources);
+    applyResources(layout, placement, config.linux?.resources, undefined, (m) => opts.logger.warn(m));
     delete record.creating;
     record.created = new Date().toISOString();
     opts.store.save(record);

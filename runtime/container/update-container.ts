@@ -13,7 +13,7 @@ const UPDATABLE = ['memory', 'cpu', 'blockIO', 'pids', 'unified'] as const;
  * refuses fails with the file and the value), then merged into the config tsrun keeps, so that
  * later reads see what is in force. Zeros mean "unchanged", as in runc (docker sends them).
  */
-export function updateContainer(store: StateStore, id: string, patch: LinuxResources, source: string): void {
+export function updateContainer(store: StateStore, id: string, patch: LinuxResources, source: string, warn?: (msg: string) => void): void {
   for (const key of Object.keys(patch)) {
     if (!(UPDATABLE as readonly string[]).includes(key)) throw new TsrunError(`${source}: ${key}: update cannot change it (only ${UPDATABLE.join(', ')})`);
   }
@@ -23,7 +23,7 @@ export function updateContainer(store: StateStore, id: string, patch: LinuxResou
     if (status === 'stopped') throw new TsrunError(`cannot update container ${id}: it is stopped`);
     const layout = detectCgroupLayout();
     const config = store.loadConfig(id);
-    applyResources(layout, { paths: record.cgroupPaths, created: [] }, patch, config.linux?.resources);
+    applyResources(layout, { paths: record.cgroupPaths, created: [] }, patch, config.linux?.resources ?? {}, warn);
     const linux = (config.linux ??= {});
     linux.resources = mergeResources(linux.resources ?? {}, patch);
     store.saveConfig(id, config);

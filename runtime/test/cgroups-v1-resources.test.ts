@@ -44,4 +44,34 @@ describe('cgroup v1: blkio throttling, cpu burst/idle, missing controllers', { s
     assert.deepEqual(root.leftoverState(), []);
     assert.deepEqual(root.leftoverCgroups(), []);
   });
+  test('memory: kernelTCP and useHierarchy land; a kernel limit this kernel ignores is warned about, not faked', () => {
+    const root = testRoot();
+    const id = root.id();
+    const c = root.config(id, ['sleep', '1000']);
+    (c.linux as Record<string, unknown>).resources = { memory: { limit: 64 * 2 ** 20, kernel: 32 * 2 ** 20, kernelTCP: 16 * 2 ** 20, useHierarchy: true } };
+    const r = root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]);
+    assert.equal(r.status, 0, r.stderr);
+    try {
+      const cg = (f: string) => readFileSync(`/sys/fs/cgroup/memory/${root.cgroupParent}/${id}/${f}`, 'utf8').trim();
+      assert.equal(cg('memory.kmem.tcp.limit_in_bytes'), String(16 * 2 ** 20));
+      assert.equal(cg('memory.use_hierarchy'), '1');
+      const kmem = Number(cg('memory.kmem.limit_in_bytes'));
+      if (kmem === 32 * 2 ** 20) assert.doesNotMatch(r.stderr, /ignores kernel memory limits/);
+      else assert.match(r.stderr, /linux\.resources\.memory\.kernel: this kernel ignores kernel memory limits/);
+    } finally {
+      assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+    }
+  });
+
+  test('useHierarchy false where the kernel fixes it at 1: the kernel\'s refusal, nothing left behind', () => {
+    const root = testRoot();
+    const id = root.id();
+    const c = root.config(id, ['true']);
+    (c.linux as Record<string, unknown>).resources = { memory: { useHierarchy: false } };
+    const r = root.run(id, c);
+    if (r.status === 0) return; // an old kernel (< 5.16) still lets a cgroup turn hierarchy off
+    assert.match(r.stderr, /linux\.resources\.memory\.useHierarchy: writing "0" to \S+memory\.use_hierarchy: EINVAL/);
+    assert.deepEqual(root.leftoverState(), []);
+    assert.deepEqual(root.leftoverCgroups(), []);
+  });
 });

@@ -68,4 +68,19 @@ describe('update: new limits for a running container', () => {
     assert.equal(cg('memory', 'memory.limit_in_bytes'), before);
     assert.match(root.tsrun(['update', '--memory', '1g', 'no-such-container']).stderr, /does not exist|no-such-container/);
   });
+  test('memory.checkBeforeUpdate refuses a limit below what the container uses, before writing anything', () => {
+    const before = cg('memory', 'memory.limit_in_bytes');
+    const usage = Number(cg('memory', 'memory.usage_in_bytes'));
+    assert.ok(usage > 8192, `the container uses ${usage} bytes`);
+    const r = spawnSync('node', [TSRUN, '--root', root.state, 'update', '-r', '-', id], { input: JSON.stringify({ memory: { limit: 4096, checkBeforeUpdate: true } }), encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /memory\.limit: the new limit 4096 is below the \d+ bytes the container uses now \(memory\.checkBeforeUpdate is set\)/);
+    assert.equal(cg('memory', 'memory.limit_in_bytes'), before);
+    assert.equal(root.tsrun(['state', id]).status, 0);
+    assert.match(root.tsrun(['state', id]).stdout, /"status": "running"/);
+    // Above the usage the same update goes through.
+    const ok = spawnSync('node', [TSRUN, '--root', root.state, 'update', '-r', '-', id], { input: JSON.stringify({ memory: { limit: 48 * 2 ** 20, checkBeforeUpdate: true } }), encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(cg('memory', 'memory.limit_in_bytes'), String(48 * 2 ** 20));
+  });
 });
