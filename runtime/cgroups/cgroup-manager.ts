@@ -11,16 +11,31 @@ export interface CgroupPlacement {
   created: string[];
 }
 
-/** Makes the container's cgroup in every hierarchy; on failure removes what it made. */
-export function createCgroups(layout: CgroupLayout, cgroupsPath: string | undefined, id: string): CgroupPlacement {
+/**
+ * Makes the container's cgroup in every hierarchy; on failure removes what it made. `record` is
+ * called once with every directory about to be made, BEFORE any mkdir, so that a caller that
+ * saves it leaves a record a later `delete --force` can clean up after, even when the process is
+ * SIGKILLed between the mkdirs and its next step (removal skips what does not exist).
+ */
+export function createCgroups(
+  layout: CgroupLayout,
+  cgroupsPath: string | undefined,
+  id: string,
+  record: (placement: CgroupPlacement) => void = () => {},
+): CgroupPlacement {
   const placement: CgroupPlacement = { paths: {}, created: [] };
+  const planned = layout.hierarchies.map((h) => {
+    const path = resolveCgroupPath(cgroupsPath, id, h);
+    if (path === h.mountpoint) throw new TsrunError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} is the root of ${h.mountpoint}; give the container a cgroup of its own`);
+    const made = missingDirs(path, h.mountpoint);
+    placement.paths[h.mountpoint] = path;
+    placement.created.push(...made);
+    return { h, path, made };
+  });
+  record(placement);
   try {
-    for (const h of layout.hierarchies) {
-      const path = resolveCgroupPath(cgroupsPath, id, h);
-      if (path === h.mountpoint) throw new TsrunError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} is the root of ${h.mountpoint}; give the container a cgroup of its own`);
-      placement.paths[h.mountpoint] = path;
-      const made = mkdirTracked(path, h.mountpoint);
-      placement.created.push(...made);
+    for (const { h, path, made } of planned) {
+      mkdirAll(made);
       // An existing cgroup with processes in it belongs to something else: kill --all and delete
       // would reach those processes.
       if (!made.includes(path) && readFileSync(`${path}/cgroup.procs`, 'utf8').trim() !== '')
@@ -36,10 +51,14 @@ export function createCgroups(layout: CgroupLayout, cgroupsPath: string | undefi
   return placement;
 }
 
-/** mkdir -p that returns the directories it created, outermost first. */
-function mkdirTracked(path: string, stopAt: string): string[] {
+/** The directories mkdir -p would make for path below stopAt, outermost first. */
+function missingDirs(path: string, stopAt: string): string[] {
   const missing: string[] = [];
   for (let p = path; p !== stopAt && p !== '/' && !existsSync(p); p = dirname(p)) missing.unshift(p);
+  return missing;
+}
+
+function mkdirAll(missing: string[]): void {
   for (const dir of missing) {
     try {
       mkdirSync(dir);
@@ -47,7 +66,6 @@ function mkdirTracked(path: string, stopAt: string): string[] {
       if (errnoOf(err) !== 'EEXIST') throw err;
     }
   }
-  return missing;
 }
 
 function inheritCpuset(dir: string): void {

@@ -142,7 +142,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const t = (what: string) => opts.logger.debug(`create ${id}: ${what} at ${performance.now().toFixed(1)} ms`);
   t('config validated');
   const sockets = new HelperSockets(pass.fds.length, terminal, opts.consoleSocket, opts.terminalSocket, config.linux?.seccomp);
-  const dir = opts.store.claim(id);
   let placement: CgroupPlacement | undefined;
   let initPid = 0;
   // Saved from the start and kept current, so that a create killed half-way leaves a record
@@ -165,6 +164,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       ? { hooks: { poststart: config.hooks.poststart, poststop: config.hooks.poststop } }
       : {}),
   };
+  const dir = opts.store.claim(record);
   const cleanup = () => {
     sockets.abandon();
     const pid = initPid;
@@ -185,13 +185,13 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   for (const sig of SIGNALS) process.on(sig, onSignal);
   try {
-    opts.store.save(record);
     opts.store.saveConfig(id, config);
     const layout = detectCgroupLayout();
-    placement = createCgroups(layout, config.linux?.cgroupsPath, id);
-    record.cgroupPaths = placement.paths;
-    record.cgroupCreated = placement.created;
-    opts.store.save(record);
+    placement = createCgroups(layout, config.linux?.cgroupsPath, id, (intended) => {
+      record.cgroupPaths = intended.paths;
+      record.cgroupCreated = intended.created;
+      opts.store.save(record);
+    });
 
     t('cgroups made');
     const selfJoin = layout.kind !== 'unified';

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook, RuntimeConfig } from '../../spec/types.ts';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
@@ -32,6 +32,7 @@ export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
 const CONFIG_FILE = 'config.json';
 const LOCK_FILE = 'lock';
+const STAGING_PREFIX = '.claim@';
 
 export class StateStore {
   constructor(readonly root: string) {}
@@ -40,17 +41,37 @@ export class StateStore {
     return join(this.root, id);
   }
 
-  /** Claims the id: the state directory's atomic creation is what makes two creates of one id safe. */
-  claim(id: string): string {
+  /**
+   * Claims the id with its first record. The directory appears by rename of a staging directory
+   * that already holds state.json, so there is never an id directory without a record: a create
+   * SIGKILLed at any instant leaves either nothing or a record `delete --force` can act on. The
+   * rename is also what makes two creates of one id safe (the second finds a non-empty target).
+   */
+  claim(record: ContainerRecord): string {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    const dir = this.dir(id);
+    const dir = this.dir(record.id);
+    if (existsSync(dir)) throw new TsrunError(`container with id exists: ${record.id}`);
+    this.removeAbandonedStaging();
+    // '@' cannot be in an id, so staging names never collide with a container's.
+    const staging = mkdtempSync(join(this.root, `${STAGING_PREFIX}${process.pid}@`));
     try {
-      mkdirSync(dir, { mode: 0o711 });
+      chmodSync(staging, 0o711);
+      writeFileSync(join(staging, STATE_FILE), JSON.stringify(record), { mode: 0o600 });
+      renameSync(staging, dir);
     } catch (err) {
-      if (errnoOf(err) === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`);
+      rmSync(staging, { recursive: true, force: true });
+      if (errnoOf(err) === 'EEXIST' || errnoOf(err) === 'ENOTEMPTY') throw new TsrunError(`container with id exists: ${record.id}`);
       throw err;
     }
     return dir;
+  }
+
+  /** Staging directories of creates killed before their rename (their pid is gone). */
+  private removeAbandonedStaging(): void {
+    for (const name of readdirSync(this.root)) {
+      const pid = name.startsWith(STAGING_PREFIX) ? Number(name.slice(STAGING_PREFIX.length).split('@')[0]) : NaN;
+      if (pid > 0 && pid !== process.pid && readProcessStat(pid) === undefined) rmSync(join(this.root, name), { recursive: true, force: true });
+    }
   }
 
   exists(id: string): boolean {
@@ -92,7 +113,7 @@ export class StateStore {
   list(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && existsSync(join(this.root, d.name, STATE_FILE)))
+        .filter((d) => d.isDirectory() && !d.name.startsWith(STAGING_PREFIX) && existsSync(join(this.root, d.name, STATE_FILE)))
         .map((d) => d.name)
         .sort();
     } catch (err) {
