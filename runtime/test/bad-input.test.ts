@@ -1,21 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PROJECT, TestRoot, mountCount, type Config } from './harness.ts';
-
-const HELPER = join(PROJECT, 'runtime/native/build/tsrun-init');
-
-/** Live processes of this checkout's tsrun-init (zombies do not count: they hold nothing). */
-function liveInits(): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readlinkSync(`/proc/${p}/exe`) === HELPER && !/\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
+import { TestRoot, liveHelpers, mountCount, type Config } from './harness.ts';
 
 describe('bad input: a clear one-line error, a non-zero exit, and nothing left behind', () => {
   let root: TestRoot;
@@ -42,7 +29,7 @@ describe('bad input: a clear one-line error, a non-zero exit, and nothing left b
     assert.deepEqual(root.leftoverState(), [], 'no state directory');
     assert.deepEqual(root.leftoverCgroups(), [], 'no cgroup');
     assert.equal(mountCount(), mountsBefore, 'no mount');
-    assert.deepEqual(liveInits(), [], 'no process');
+    assert.deepEqual(liveHelpers(), [], 'no process');
   };
   const createWith = (edit: (c: Config) => void, pattern: RegExp) => {
     const id = root.id();

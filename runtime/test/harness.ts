@@ -147,8 +147,29 @@ function cgroupRoots(): string[] {
   return existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h)) : [];
 }
 
+/**
+ * Live processes of this checkout's tsrun-init, by argv[0]: after its sealed re-exec the helper's
+ * /proc/PID/exe is a memfd, but its command line still names the binary. Zombies hold nothing.
+ */
+export function liveHelpers(): number[] {
+  const helper = join(PROJECT, 'runtime/native/build/tsrun-init');
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] === helper && !/\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/**
+ * Mounts in this (the host's) mount namespace whose mount point is one of tsrun's: the test roots,
+ * rootfs copies and state dirs all have "tsrun" in their paths, and a mount tsrun leaked on the
+ * host would sit on one of them. Counting every mount instead made the check fail whenever
+ * something else on the machine (another tool's tests, a daemon) mounted meanwhile.
+ */
 export function mountCount(): number {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).length;
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').includes('tsrun')).length;
 }
 
 /**
