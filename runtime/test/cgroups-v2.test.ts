@@ -173,6 +173,27 @@ describe('cgroup v2: limits, stats, freezer and devices on a pure v2 host', { sk
     }
   });
 
+  test('update with memory.checkBeforeUpdate: a limit below memory.current is refused before anything is written', () => {
+    const root = testRoot();
+    const id = root.id();
+    const c = withResources(root.config(id, ['sleep', '1000']), { memory: { limit: 64 * MiB, checkBeforeUpdate: true } });
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
+    try {
+      const usage = Number(cg(id, 'memory.current'));
+      assert.ok(usage > 8192, `the container uses ${usage} bytes`);
+      const r = root.tsrun(['update', '--memory', '4096', id]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /memory\.limit: the new limit 4096 is below the \d+ bytes the container uses now \(memory\.checkBeforeUpdate is set\)/);
+      assert.equal(cg(id, 'memory.max'), String(64 * MiB), 'the limit in force is unchanged');
+      assert.equal(JSON.parse(root.tsrun(['state', id]).stdout).status, 'running', 'no OOM kill');
+      const ok = root.tsrun(['update', '--memory', '32m', id]);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(cg(id, 'memory.max'), String(32 * MiB));
+    } finally {
+      assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+    }
+  });
+
   test('a value the kernel refuses fails with the field, the file, the value and the errno; nothing is left behind', () => {
     const root = testRoot();
     for (const [unified, pattern] of [
