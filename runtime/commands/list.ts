@@ -17,7 +17,8 @@ const list: CommandFn = (ctx, { values }) => {
   if (values.quiet === true) {
     writeStdout(states.map((s) => `${s.id}\n`).join(''));
   } else if (format === 'json') {
-    writeStdout(`${JSON.stringify(states)}\n`);
+    // runc prints null, not [], when there is no container (a Go nil slice); scripts compare both ways.
+    writeStdout(`${JSON.stringify(states.length > 0 ? states : null)}\n`);
   } else {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root'])];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)) + 3);

@@ -145,6 +145,7 @@ describe('lifecycle (runtime-spec runtime.md, runc semantics)', () => {
     assert.deepEqual(json.map((c) => [c.id, c.status]), [[id, 'created']]);
     assert.equal(root.tsrun(['list', '-q']).stdout, `${id}\n`);
     assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
+    assert.equal(root.tsrun(['list', '--format', 'json']).stdout, 'null\n', 'no containers: null, as runc prints');
   });
 
   test('--version has the three lines dockerd parses; features and spec are valid documents', () => {
