@@ -13,6 +13,7 @@ import type { ImageManifest } from './manifest.ts';
 import { MediaType, isImageManifest } from './media-types.ts';
 import { dockerManifestToOci, indexToOci } from '../store/docker-to-oci.ts';
 import { markWriteInProgress } from '../store/write-marks.ts';
+import { readConfigBlob } from '../store/image-documents.ts';
 import { describeOffered, formatPlatform, hostPlatform, selectPlatform } from './platform.ts';
 
 export interface PullProgress {
@@ -125,6 +126,9 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
       options.progress?.blobDone(descriptor);
       result.push({ digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, downloaded: true });
     });
+    // Configs are checked against the image-spec schema before anything names them; a bad one fails the pull,
+    // and the catch below takes back every blob this pull added.
+    for (const { manifest } of stored) readConfigBlob(store, manifest.config, name);
     for (const { descriptor, bytes } of stored) await store.writeBlobBytes(bytes, descriptor.digest, `manifest ${descriptor.digest} of ${name}`);
     if (storedIndex) await store.writeBlobBytes(storedIndex.bytes, storedIndex.digest, `index ${storedIndex.digest} of ${name}`);
     store.syncBlobDirectory();
