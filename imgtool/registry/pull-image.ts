@@ -30,6 +30,12 @@ export interface PullOptions {
   allPlatforms?: boolean;
   concurrency?: number;
   progress?: PullProgress;
+  /**
+   * Keep Docker schema 2 manifests and lists as the registry sent them (same bytes, same digest) instead of
+   * storing their OCI equivalent: for a layout that is only a way station to another registry (copy
+   * docker:// to docker://, as skopeo copies), where no OCI reader will look.
+   */
+  keepDockerTypes?: boolean;
 }
 
 export interface PullResult {
@@ -78,16 +84,16 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
   // Docker schema 2 manifests are stored as their OCI equivalent (see store/docker-to-oci.ts).
   const stored = images.map(({ descriptor, fetched }) => {
     const manifest = (fetched.parsed as { manifest: ImageManifest }).manifest;
-    if (fetched.mediaType !== MediaType.dockerManifest) return { original: descriptor, descriptor, bytes: fetched.bytes, manifest };
+    if (options.keepDockerTypes || fetched.mediaType !== MediaType.dockerManifest) return { original: descriptor, descriptor, bytes: fetched.bytes, manifest };
     const converted = dockerManifestToOci(fetched.bytes);
     return { original: descriptor, descriptor: { ...descriptor, mediaType: converted.mediaType, digest: converted.digest, size: converted.bytes.length }, bytes: converted.bytes, manifest };
   });
   let storedIndex: { bytes: Buffer; digest: string } | undefined;
   if (top.parsed.kind === 'index' && options.allPlatforms) {
     const changed = stored.filter((s) => s.descriptor.digest !== s.original.digest);
-    if (changed.length === 0 && top.mediaType === MediaType.ociIndex) storedIndex = { bytes: top.bytes, digest: top.digest };
-    else storedIndex = indexToOci(top.bytes, new Map(changed.map((s) => [s.original.digest, s.descriptor])));
-    target = { mediaType: MediaType.ociIndex, digest: storedIndex.digest, size: storedIndex.bytes.length };
+    const keepTop = changed.length === 0 && (top.mediaType === MediaType.ociIndex || options.keepDockerTypes);
+    storedIndex = keepTop ? { bytes: top.bytes, digest: top.digest } : indexToOci(top.bytes, new Map(changed.map((s) => [s.original.digest, s.descriptor])));
+    target = { mediaType: keepTop ? top.mediaType : MediaType.ociIndex, digest: storedIndex.digest, size: storedIndex.bytes.length };
   } else {
     const { annotations: _ignored, ...descriptor } = stored[0]!.descriptor;
     target = descriptor;
