@@ -109,7 +109,10 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
   try {
     const result: PullResult['blobs'] = [];
     let bytesDownloaded = 0;
-    await runBounded([...blobs.values()], options.concurrency ?? DEFAULT_CONCURRENCY, async (descriptor) => {
+    // Largest first: with more blobs than --jobs, the pull ends when its biggest download does, so that one
+    // must not wait for a slot behind small ones.
+    const bySize = [...blobs.values()].sort((a, b) => b.size - a.size);
+    await runBounded(bySize, options.concurrency ?? DEFAULT_CONCURRENCY, async (descriptor) => {
       if (store.hasBlob(descriptor.digest, descriptor.size)) {
         options.progress?.blobStart(descriptor, true);
         options.progress?.blobDone(descriptor);
