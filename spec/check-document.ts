@@ -5,7 +5,6 @@
  */
 import type { ErrorObject } from 'ajv';
 import { SpecValidationError } from './errors.ts';
-import { PATTERN_WORDS } from './schema/image-defs.ts';
 
 /** The shape of every generated validator (validators.d.ts and image-validators.d.ts declare the same). */
 export interface StandaloneValidator {
@@ -13,11 +12,12 @@ export interface StandaloneValidator {
   errors?: ErrorObject[] | null;
 }
 
-export function check<T>(validator: StandaloneValidator, doc: unknown, source: string): T {
+/** `patternWords` words a pattern error (`must be a digest ...`) instead of printing the regular expression. */
+export function check<T>(validator: StandaloneValidator, doc: unknown, source: string, patternWords: Readonly<Record<string, string>> = {}): T {
   if (validator(doc)) return doc as T;
   const err = pickError(validator.errors ?? []);
   if (!err) throw new SpecValidationError(source, '(root)', 'is invalid');
-  const { path, detail } = describe(err, doc);
+  const { path, detail } = describe(err, doc, patternWords);
   throw new SpecValidationError(source, path, detail);
 }
 
@@ -86,7 +86,7 @@ function showValue(v: unknown): string {
  * Our own wording for Ajv's keywords (the generated code is built with
  * `messages: false` to keep it small, so Ajv's texts are not available).
  */
-function describe(err: ErrorObject, doc: unknown): { path: string; detail: string } {
+function describe(err: ErrorObject, doc: unknown, patternWords: Readonly<Record<string, string>>): { path: string; detail: string } {
   const p = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'required':
@@ -97,11 +97,11 @@ function describe(err: ErrorObject, doc: unknown): { path: string; detail: strin
         detail: 'is not allowed',
       };
     default:
-      return { path: formatPath(err.instancePath, doc), detail: detailFor(err.keyword, p) };
+      return { path: formatPath(err.instancePath, doc), detail: detailFor(err.keyword, p, patternWords) };
   }
 }
 
-function detailFor(keyword: string, p: Record<string, unknown>): string {
+function detailFor(keyword: string, p: Record<string, unknown>, patternWords: Readonly<Record<string, string>>): string {
   switch (keyword) {
     case 'type':
       return `must be ${Array.isArray(p.type) ? p.type.join(' or ') : String(p.type)}`;
@@ -112,7 +112,7 @@ function detailFor(keyword: string, p: Record<string, unknown>): string {
     case 'const':
       return `must be ${showValue(p.allowedValue)}`;
     case 'pattern': {
-      const words = PATTERN_WORDS[String(p.pattern)];
+      const words = patternWords[String(p.pattern)];
       return words ? `must be ${words}` : `must match pattern ${String(p.pattern)}`;
     }
     case 'minimum':

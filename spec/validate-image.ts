@@ -5,17 +5,18 @@
 
 import { check } from './check-document.ts';
 import { SpecValidationError } from './errors.ts';
+import { PATTERN_WORDS } from './schema/image-defs.ts';
 import * as generated from './generated/image-validators.js';
 import type { DockerManifest, DockerManifestList, OciDescriptor, OciImageConfig, OciImageIndex, OciImageManifest } from './image-types.ts';
 
 export type * from './image-types.ts';
 
-export const validateImageIndex = (doc: unknown, source: string): OciImageIndex => check(generated.validateImageIndex, doc, source);
-export const validateImageManifest = (doc: unknown, source: string): OciImageManifest => check(generated.validateImageManifest, doc, source);
-export const validateDockerManifest = (doc: unknown, source: string): DockerManifest => check(generated.validateDockerManifest, doc, source);
-export const validateDockerManifestList = (doc: unknown, source: string): DockerManifestList => check(generated.validateDockerManifestList, doc, source);
-export const validateImageConfig = (doc: unknown, source: string): OciImageConfig => check(generated.validateImageConfig, doc, source);
-export const validateDescriptor = (doc: unknown, source: string): OciDescriptor => check(generated.validateDescriptor, doc, source);
+export const validateImageIndex = (doc: unknown, source: string): OciImageIndex => check(generated.validateImageIndex, doc, source, PATTERN_WORDS);
+export const validateImageManifest = (doc: unknown, source: string): OciImageManifest => check(generated.validateImageManifest, doc, source, PATTERN_WORDS);
+export const validateDockerManifest = (doc: unknown, source: string): DockerManifest => check(generated.validateDockerManifest, doc, source, PATTERN_WORDS);
+export const validateDockerManifestList = (doc: unknown, source: string): DockerManifestList => check(generated.validateDockerManifestList, doc, source, PATTERN_WORDS);
+export const validateImageConfig = (doc: unknown, source: string): OciImageConfig => check(generated.validateImageConfig, doc, source, PATTERN_WORDS);
+export const validateDescriptor = (doc: unknown, source: string): OciDescriptor => check(generated.validateDescriptor, doc, source, PATTERN_WORDS);
 
 /** Parses JSON bytes and validates them; invalid JSON is reported like a schema error, at the root. */
 export function parseImageDocument<T>(bytes: Buffer | string, validate: (doc: unknown, source: string) => T, source: string): T {
