@@ -40,7 +40,7 @@ function pickInLayout(layout: OciStore, name: string | undefined, where: string)
   return { layout, descriptor: entries[0]!, name: entries[0]!.annotations?.[REF_NAME_ANNOTATION] };
 }
 
-async function withSource<T>(source: Location, context: CopyContext, use: (image: SourceImage) => Promise<T>): Promise<T> {
+async function withSource<T>(source: Location, destination: Location, context: CopyContext, use: (image: SourceImage) => Promise<T>): Promise<T> {
   switch (source.kind) {
     case 'store':
       return use({ layout: context.store(), ...resolveImage(context.store(), source.name) });
@@ -59,7 +59,9 @@ async function withSource<T>(source: Location, context: CopyContext, use: (image
           return await use({ layout, descriptor: first!.descriptor, name: first!.names[0] });
         }
         const { reference } = source as { reference: ImageReference };
-        const pulled = await pullImage({ reference, store: layout, client: context.client(reference.domain), platform: context.platform, allPlatforms: context.allPlatforms });
+        // Registry to registry, a Docker schema 2 image stays one (same digest), as skopeo copies it.
+        const keepDockerTypes = destination.kind === 'docker';
+        const pulled = await pullImage({ reference, store: layout, client: context.client(reference.domain), platform: context.platform, allPlatforms: context.allPlatforms, keepDockerTypes });
         return await use({ layout, descriptor: pulled.descriptor, name: pulled.name });
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -80,7 +82,7 @@ export async function copyImage(source: Location, destination: Location, context
     }
     return { name, digest: pulled.descriptor.digest };
   }
-  return withSource(source, context, async ({ layout, descriptor, name }) => {
+  return withSource(source, destination, context, async ({ layout, descriptor, name }) => {
     switch (destination.kind) {
       case 'store': {
         const target = normalizeName(destination.name || name || '');

@@ -3,7 +3,8 @@
  * and a real docker-registry, each result read by skopeo, and skopeo's own archives read by tsimg.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +12,7 @@ import tar from 'tar-stream';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { type BuiltImages, buildTestImages } from '../test/build-image.ts';
+import { writeLayout } from '../test/oci-layout-builder.ts';
 import { type TestRegistry, startRegistry } from '../test/registry-server.ts';
 import { runTsimg } from '../test/run-tsimg.ts';
 import { skopeo, skopeoInspect } from '../test/skopeo.ts';
@@ -37,6 +39,33 @@ describe('import, export and copy', () => {
   after(async () => {
     await registry?.stop();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a layout whose manifest or config the image-spec refuses: import and unpack name the blob and the JSON path, and the store is unchanged', async () => {
+    const bad = join(work, 'bad-layout');
+    writeLayout(bad, [{ tag: 'bad-config', layers: [Buffer.alloc(1024)], config: { Cmd: 'sh -c true' } }]);
+    const configDigest = readdirSync(join(bad, 'blobs', 'sha256')).map((h) => `sha256:${h}`).find((d) => readFileSync(join(bad, 'blobs', 'sha256', d.slice(7)), 'utf8').includes('"rootfs"'))!;
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: 1 }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: 'sha256:not-hex', size: 1 }] }));
+    const manifestHex = createHash('sha256').update(manifest).digest('hex');
+    writeFileSync(join(bad, 'blobs', 'sha256', manifestHex), manifest);
+    const index = JSON.parse(readFileSync(join(bad, 'index.json'), 'utf8'));
+    index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifestHex}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'bad-manifest' } });
+    writeFileSync(join(bad, 'index.json'), JSON.stringify(index));
+
+    await ok('clean-store', ['images']);
+    const before = treeSnapshot(join(work, 'clean-store'));
+    const config = await tsimg('clean-store', ['import', `oci:${bad}:bad-config`, 'example.com/bad:1']);
+    assert.equal(config.code, 1);
+    assert.match(config.stderr, new RegExp(`^tsimg: config ${configDigest} in ${bad}: config\\.Cmd: must be array or null\n$`));
+    const man = await tsimg('clean-store', ['import', `oci:${bad}:bad-manifest`, 'example.com/bad:2']);
+    assert.equal(man.code, 1);
+    assert.match(man.stderr, new RegExp(`^tsimg: manifest sha256:${manifestHex} in ${bad}: layers\\[0\\]\\.digest: must be a digest`));
+    assert.deepEqual(treeSnapshot(join(work, 'clean-store')), before);
+
+    const unpack = await runTsimg(['--root', bad, 'unpack', '--no-overlay', 'bad-config', join(work, 'bad-bundle')], { XDG_CONFIG_HOME: join(work, 'cfg') });
+    assert.equal(unpack.code, 1);
+    assert.match(unpack.stderr, new RegExp(`the image config blob ${configDigest} in ${bad}: config\\.Cmd: must be array or null`));
+    assert.equal(existsSync(join(work, 'bad-bundle')), false);
   });
 
   test('an OCI layout imported, then exported as an oci-archive that skopeo reads', async () => {

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { parseImageDocument, validateImageConfig } from '../../spec/validate-image.ts';
 import { MediaType, isIndex } from '../registry/media-types.ts';
 import { hostPlatform, selectPlatform } from '../registry/platform.ts';
 import { sha256Digest } from '../store/digest.ts';
+import { readIndexBlob, readManifestBlob } from '../store/image-documents.ts';
 import type { Descriptor, OciStore } from '../store/layout.ts';
 import { markWriteInProgress } from '../store/write-marks.ts';
 import { extractTar, writeTar } from './tar-directory.ts';
@@ -66,6 +68,8 @@ export async function importDockerArchive(archive: string, store: OciStore, norm
     const imported: ImportedImage[] = [];
     for (const [i, entry] of entries.entries()) {
       const config = { ...(await put(entry.Config, 'config')), mediaType: MediaType.ociConfig };
+      // Checked once it is known to exist; a bad one is taken back with the rest in the catch below.
+      parseImageDocument(readFileSync(join(dir, entry.Config)), validateImageConfig, `${archive}:${entry.Config}`);
       const layers: Descriptor[] = [];
       for (const layer of entry.Layers) layers.push({ ...(await put(layer, 'layer')), mediaType: MediaType.ociLayer });
       const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers }));
@@ -89,12 +93,12 @@ export async function importDockerArchive(archive: string, store: OciStore, norm
 export async function exportDockerArchive(store: OciStore, descriptor: Descriptor, repoTags: string[], archive: string): Promise<void> {
   let manifestDescriptor = descriptor;
   if (isIndex(descriptor.mediaType)) {
-    const present = store.readJson<{ manifests: Descriptor[] }>(descriptor.digest).manifests.filter((m) => store.hasBlob(m.digest));
+    const present = readIndexBlob(store, descriptor).manifests.filter((m) => store.hasBlob(m.digest));
     const chosen = selectPlatform(present, hostPlatform()) ?? present[0];
     if (!chosen) throw new Error(`${descriptor.digest}: none of the index's images is in the store`);
     manifestDescriptor = chosen;
   }
-  const manifest = store.readJson<{ config: Descriptor; layers: Descriptor[] }>(manifestDescriptor.digest);
+  const manifest = readManifestBlob(store, manifestDescriptor);
   const dir = mkdtempSync(join(tmpdir(), 'tsimg-docker-archive-'));
   try {
     const files: [string, string][] = [];

@@ -4,6 +4,7 @@ import { type GlobalOptions, openStore, printJson } from '../cli/global-options.
 import { isIndex } from '../registry/media-types.ts';
 import { formatPlatform, hostPlatform, selectPlatform } from '../registry/platform.ts';
 import type { Descriptor } from '../store/layout.ts';
+import { readConfigBlob, readIndexBlob, readManifestBlob } from '../store/image-documents.ts';
 import { resolveImage } from '../store/resolve-name.ts';
 
 interface InspectArgs extends GlobalOptions {
@@ -12,15 +13,6 @@ interface InspectArgs extends GlobalOptions {
   config?: boolean;
 }
 
-interface ImageConfig {
-  created?: string;
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  config?: Record<string, unknown>;
-  history?: unknown[];
-  rootfs?: { diff_ids?: string[] };
-}
 
 export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
   command: 'inspect <image>',
@@ -36,14 +28,14 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
     if (args.raw) return void process.stdout.write(store.readBlob(descriptor.digest));
     let manifestDescriptor: Descriptor = descriptor;
     if (isIndex(descriptor.mediaType)) {
-      const index = store.readJson<{ manifests: Descriptor[] }>(descriptor.digest);
+      const index = readIndexBlob(store, descriptor, name);
       const stored = index.manifests.filter((m) => store.hasBlob(m.digest));
       manifestDescriptor = selectPlatform(stored, hostPlatform()) ?? stored[0] ?? descriptor;
       if (manifestDescriptor === descriptor) throw new Error(`${name ?? descriptor.digest}: none of the index's manifests is in the store`);
     }
-    const manifest = store.readJson<{ config: Descriptor; layers: Descriptor[]; mediaType?: string }>(manifestDescriptor.digest);
+    const manifest = readManifestBlob(store, manifestDescriptor, name);
     if (args.config) return void process.stdout.write(store.readBlob(manifest.config.digest));
-    const config = store.readJson<ImageConfig>(manifest.config.digest);
+    const config = readConfigBlob(store, manifest.config, name);
     const summary = {
       name,
       digest: descriptor.digest,

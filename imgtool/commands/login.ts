@@ -1,12 +1,14 @@
 /**
  * tsimg login REGISTRY: checks the credentials against the registry (GET /v2/, answering its challenge)
- * and only then saves them; tsimg logout REGISTRY forgets them.
+ * and only then saves them (in the credential helper configured for the registry, else the auth file);
+ * tsimg logout REGISTRY forgets them in both places.
  */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { type GlobalOptions, isInsecure } from '../cli/global-options.ts';
 import { RegistryClient } from '../registry/client.ts';
-import { removeCredentials, saveCredentials, writableAuthFile } from '../registry/credentials.ts';
+import { helperErase, helperStore } from '../registry/credential-helper.ts';
+import { configuredHelper, removeCredentials, saveCredentials, writableAuthFile } from '../registry/credentials.ts';
 
 interface LoginArgs extends GlobalOptions {
   registry: string;
@@ -38,8 +40,11 @@ export const loginCommand: CommandModule<GlobalOptions, LoginArgs> = {
     if (!password) throw new Error('login needs a password: --password-stdin (or -p)');
     const credentials = { username: args.username!, password };
     await new RegistryClient(registry, { insecure: isInsecure(args), credentials }).ping();
-    const file = saveCredentials(registry, credentials, args.authfile);
-    if (!args.quiet) process.stdout.write(`Login Succeeded (${registry}, saved in ${file})\n`);
+    // As docker login: a credential helper configured for the registry keeps the secret, not the file.
+    const helper = configuredHelper(registry, args.authfile);
+    if (helper) helperStore(helper.helper, registry, credentials);
+    const where = helper ? `docker-credential-${helper.helper}, named in ${helper.file}` : saveCredentials(registry, credentials, args.authfile);
+    if (!args.quiet) process.stdout.write(`Login Succeeded (${registry}, saved in ${where})\n`);
   },
 };
 
@@ -49,7 +54,9 @@ export const logoutCommand: CommandModule<GlobalOptions, LoginArgs> = {
   builder: (y) => y.positional('registry', { type: 'string', demandOption: true }),
   handler: (args) => {
     const registry = registryKey(args.registry);
-    if (!removeCredentials(registry, args.authfile)) throw new Error(`not logged in to ${registry} (${writableAuthFile(args.authfile)})`);
+    const helper = configuredHelper(registry, args.authfile);
+    const erased = helper ? helperErase(helper.helper, registry) : false;
+    if (!removeCredentials(registry, args.authfile) && !erased) throw new Error(`not logged in to ${registry} (${writableAuthFile(args.authfile)})`);
     if (!args.quiet) process.stdout.write(`Removed login credentials for ${registry}\n`);
   },
 };

@@ -1,5 +1,6 @@
 import { formatReference, parseReference } from '../reference/parse.ts';
 import { readFileSync, statSync } from 'node:fs';
+import { parseImageDocument, validateDockerManifest, validateDockerManifestList, validateImageConfig, validateImageIndex, validateImageManifest } from '../../spec/validate-image.ts';
 import { join } from 'node:path';
 
 /** Errors about the store or the image in it: what is missing and what to run. */
@@ -37,8 +38,10 @@ export interface ResolvedImage {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
+const INDEX_DOCKER = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const MANIFEST_DOCKER = 'application/vnd.docker.distribution.manifest.v2+json';
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', INDEX_DOCKER]);
+const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', MANIFEST_DOCKER]);
 const LAYER_TYPE = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip)$/;
 
 /**
@@ -54,22 +57,25 @@ export class OciLayout {
     return join(this.root, 'blobs', 'sha256', digest.slice('sha256:'.length));
   }
 
-  readJsonBlob<T>(desc: Descriptor, what: string): T {
+  /** Reads a JSON blob and checks it against its image-spec schema (the error names the blob and the JSON path). */
+  readJsonBlob<T>(desc: Descriptor, what: string, validate: (doc: unknown, source: string) => unknown): T {
     const path = this.blobPath(desc.digest);
+    let text: string;
     try {
-      return JSON.parse(readFileSync(path, 'utf8')) as T;
+      text = readFileSync(path, 'utf8');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing from the store' : `is not valid JSON (${(err as Error).message})`;
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing from the store' : `cannot be read (${(err as Error).message})`;
       throw new ImageLookupError(`the ${what} blob ${desc.digest} ${reason}; pull the image again`);
     }
+    return parseImageDocument(text, validate, `the ${what} blob ${desc.digest} in ${this.root}`) as T;
   }
 
   resolve(image: string): ResolvedImage {
     const desc = this.findInIndex(image);
     const manifestDesc = INDEX_TYPES.has(desc.mediaType) ? this.pickPlatform(desc, image) : desc;
     if (!MANIFEST_TYPES.has(manifestDesc.mediaType)) throw new ImageLookupError(`${image}: unsupported manifest media type ${manifestDesc.mediaType}`);
-    const manifest = this.readJsonBlob<ResolvedImage['manifest']>(manifestDesc, 'manifest');
-    const config = this.readJsonBlob<ImageConfig>(manifest.config, 'image config');
+    const manifest = this.readJsonBlob<ResolvedImage['manifest']>(manifestDesc, 'manifest', manifestDesc.mediaType === MANIFEST_DOCKER ? validateDockerManifest : validateImageManifest);
+    const config = this.readJsonBlob<ImageConfig>(manifest.config, 'image config', validateImageConfig);
     const diffIDs = config.rootfs?.diff_ids ?? [];
     if (diffIDs.length !== manifest.layers.length) {
       throw new ImageLookupError(`${image}: the manifest has ${manifest.layers.length} layers but the config lists ${diffIDs.length} diff_ids`);
@@ -111,7 +117,7 @@ export class OciLayout {
   }
 
   private pickPlatform(indexDesc: Descriptor, image: string): Descriptor {
-    const index = this.readJsonBlob<{ manifests?: Descriptor[] }>(indexDesc, 'image index');
+    const index = this.readJsonBlob<{ manifests?: Descriptor[] }>(indexDesc, 'image index', indexDesc.mediaType === INDEX_DOCKER ? validateDockerManifestList : validateImageIndex);
     const found = (index.manifests ?? []).find((d) => d.platform?.os === 'linux' && d.platform?.architecture === 'amd64');
     if (!found) throw new ImageLookupError(`${image}: the image index has no linux/amd64 manifest`);
     return INDEX_TYPES.has(found.mediaType) ? this.pickPlatform(found, image) : found;

@@ -1,16 +1,15 @@
 /**
  * Authentication for one registry, learned from its 401 challenges: Basic sends the stored credentials;
- * Bearer gets a token from the realm for the request's scopes (GET with service and scope, anonymous or
- * with Basic; with credentials, first the OAuth2 password-grant POST as containerd does, falling back to GET
- * where a token server has no POST). Tokens are cached per scope set until shortly before they expire.
+ * Bearer gets a token from the realm for the request's scopes (token-request.ts: OAuth2 POST with a password
+ * or refresh token as containerd does, else the Docker GET). A refresh token the server returns is kept for
+ * later tokens. Tokens are cached per scope set and renewed shortly before they expire, so a pull that
+ * outlives its token carries on with a new one.
  */
 import { type Credentials } from './credentials.ts';
-import { RegistryError, describeErrorBody } from './errors.ts';
-import { readBody, send } from './transport.ts';
+import { RegistryError } from './errors.ts';
+import { requestToken } from './token-request.ts';
 import { type Challenge, parseWwwAuthenticate } from './www-authenticate.ts';
 
-const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
-const DEFAULT_TOKEN_LIFETIME_S = 60;
 const EXPIRY_MARGIN_MS = 10_000;
 
 interface CachedToken {
@@ -21,12 +20,28 @@ interface CachedToken {
 export class RegistryAuth {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, CachedToken>();
+  private refreshToken: string | undefined;
+  private found: { credentials: Credentials | undefined } | undefined;
 
+  /**
+   * `lookup` may be a function: it is called once, on the first challenge, so that a credential helper
+   * runs only for a registry that asks for credentials.
+   */
   constructor(
     private readonly registry: string,
-    private readonly credentials: Credentials | undefined,
+    private readonly lookup: Credentials | undefined | (() => Credentials | undefined),
     private readonly verifyTls: boolean,
   ) {}
+
+  private get credentials(): Credentials | undefined {
+    this.found ??= { credentials: typeof this.lookup === 'function' ? this.lookup() : this.lookup };
+    return this.found.credentials;
+  }
+
+  /** Whether a request went with credentials (an anonymous Bearer token is an authorization too, but not a login). */
+  hasCredentials(): boolean {
+    return this.credentials !== undefined;
+  }
 
   /** Authorization to send with a request for these scopes, if the registry has asked for any. */
   async authorization(scopes: string[]): Promise<string | undefined> {
@@ -35,7 +50,7 @@ export class RegistryAuth {
     if (this.challenge.scheme !== 'bearer') return undefined;
     const key = [...scopes].sort().join(' ');
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return `Bearer ${cached.token}`;
+    if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
     const fresh = await this.fetchToken(this.challenge, scopes);
     this.tokens.set(key, fresh);
     return `Bearer ${fresh.token}`;
@@ -52,7 +67,7 @@ export class RegistryAuth {
     if (!chosen) return false;
     this.challenge = chosen;
     if (chosen.scheme === 'basic') {
-      if (!this.credentials) throw new RegistryError(`registry ${this.registry} requires a login (HTTP 401); run: tsimg login ${this.registry}`, 401);
+      if (!this.credentials?.password) throw new RegistryError(`registry ${this.registry} requires a login (HTTP 401); run: tsimg login ${this.registry}`, 401);
       return sent !== this.basic();
     }
     if (sent === undefined || !sent.startsWith('Bearer ')) return true;
@@ -62,7 +77,7 @@ export class RegistryAuth {
   }
 
   private basic(): string {
-    if (!this.credentials) throw new RegistryError(`registry ${this.registry} requires a login; run: tsimg login ${this.registry}`, 401);
+    if (!this.credentials?.password) throw new RegistryError(`registry ${this.registry} requires a login; run: tsimg login ${this.registry}`, 401);
     return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
   }
 
@@ -75,43 +90,21 @@ export class RegistryAuth {
     } catch {
       throw new RegistryError(`registry ${this.registry} named an invalid token realm "${realm}"`);
     }
-    const service = challenge.params.service;
     // The challenge's own scope covers what the registry wanted; ours adds push or a mount source.
     const allScopes = [...new Set([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(' ') : [])])];
-    let response;
-    if (this.credentials) {
-      const form = new URLSearchParams({ grant_type: 'password', username: this.credentials.username, password: this.credentials.password, client_id: 'tsimg' });
-      if (service) form.set('service', service);
-      if (allScopes.length) form.set('scope', allScopes.join(' '));
-      response = await send(realmUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()), verifyTls: this.verifyTls });
-      if (response.status === 404 || response.status === 405 || response.status === 400) {
-        response.body.resume();
-        response = undefined;
-      }
-    }
-    if (!response) {
-      const url = new URL(realmUrl);
-      if (service) url.searchParams.set('service', service);
-      for (const scope of allScopes) url.searchParams.append('scope', scope);
-      response = await send(url, { verifyTls: this.verifyTls, authorization: this.credentials ? this.basic() : undefined });
-    }
-    const body = await readBody(response, TOKEN_RESPONSE_LIMIT, `token from ${realmUrl.host}`);
-    if (response.status === 401 || response.status === 403) {
-      throw new RegistryError(`registry ${this.registry}: the token server ${realmUrl.host} refused ${this.credentials ? `the credentials of "${this.credentials.username}"` : 'anonymous access'} (HTTP ${response.status})`, response.status);
-    }
-    if (response.status !== 200) {
-      throw new RegistryError(`registry ${this.registry}: token server ${realmUrl.host} answered HTTP ${response.status} (${describeErrorBody(body.toString())})`, response.status);
-    }
-    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new RegistryError(`registry ${this.registry}: token server ${realmUrl.host} answered with something that is not JSON`);
-    }
-    const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : typeof parsed.access_token === 'string' ? parsed.access_token : '';
-    if (!token) throw new RegistryError(`registry ${this.registry}: token server ${realmUrl.host} returned no token`);
-    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
-    const issued = typeof parsed.issued_at === 'string' ? Date.parse(parsed.issued_at) : NaN;
-    return { token, expiresAt: (Number.isFinite(issued) ? Math.min(issued, Date.now()) : Date.now()) + lifetime * 1000 };
+    const answer = await requestToken({
+      registry: this.registry,
+      realm: realmUrl,
+      service: challenge.params.service,
+      scopes: allScopes,
+      credentials: this.credentials,
+      refreshToken: this.refreshToken,
+      verifyTls: this.verifyTls,
+    });
+    // Kept for every later token of this client (other scopes, and renewals during a long pull).
+    if (answer.refreshToken) this.refreshToken = answer.refreshToken;
+    // Renewed a little early (a tenth of its lifetime, at most 10 s), so a request never leaves with a token
+    // that expires on the way.
+    return { token: answer.token, expiresAt: answer.expiresAt - Math.min(EXPIRY_MARGIN_MS, answer.lifetimeMs / 10) };
   }
 }

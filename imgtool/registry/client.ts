@@ -49,7 +49,8 @@ export class RegistryClient {
   private base: URL | undefined;
 
   constructor(readonly registry: string, private readonly options: ClientOptions = {}) {
-    const credentials = options.credentials ?? findCredentials(registry, options.authFile);
+    // Looked up on the first challenge only: an open registry never runs a credential helper.
+    const credentials = options.credentials ?? (() => findCredentials(registry, options.authFile));
     this.auth = new RegistryAuth(registry, credentials, !options.insecure);
   }
 
@@ -83,7 +84,7 @@ export class RegistryClient {
       if (response.status !== 401) return response;
       discard(response);
       if (attempt === 0 && this.auth.onUnauthorized(response.headers['www-authenticate'], scopes, authorization)) continue;
-      throw new RegistryError(`registry ${this.registry} refused ${authorization ? 'the credentials' : 'anonymous access'} for ${scopes.join(' ') || '/v2/'} (HTTP 401); check tsimg login ${this.registry}`, 401);
+      throw new RegistryError(`registry ${this.registry} refused ${this.auth.hasCredentials() ? 'the credentials' : 'anonymous access'} for ${scopes.join(' ') || '/v2/'} (HTTP 401); check tsimg login ${this.registry}`, 401);
     }
   }
 

@@ -1,9 +1,10 @@
 /**
  * Reads manifest bytes into an index or an image manifest, refusing what tsimg cannot use: schema 1,
- * unknown media types, a `mediaType` field that contradicts the Content-Type, descriptors without a
- * valid digest or size. The bytes themselves are kept: digests are over the exact bytes, never re-encoded JSON.
+ * unknown media types, a `mediaType` field that contradicts the Content-Type, and anything the image-spec
+ * schemas refuse (spec/validate-image.ts: a missing digest, a size that is not an integer, ...). The bytes
+ * themselves are kept: digests are over the exact bytes, never re-encoded JSON.
  */
-import { checkDigest } from '../reference/parse.ts';
+import { validateDockerManifest, validateDockerManifestList, validateImageIndex, validateImageManifest } from '../../spec/validate-image.ts';
 import type { Descriptor, Platform } from '../store/layout.ts';
 import { RegistryError } from './errors.ts';
 import { MediaType, isImageManifest, isIndex } from './media-types.ts';
@@ -23,23 +24,17 @@ export interface ImageManifest {
   annotations?: Record<string, string>;
 }
 
+const VALIDATORS: Record<string, (doc: unknown, source: string) => unknown> = {
+  [MediaType.ociIndex]: validateImageIndex,
+  [MediaType.dockerManifestList]: validateDockerManifestList,
+  [MediaType.ociManifest]: validateImageManifest,
+  [MediaType.dockerManifest]: validateDockerManifest,
+};
+
 export type ParsedManifest =
   | { kind: 'index'; mediaType: string; index: ImageIndex }
   | { kind: 'image'; mediaType: string; manifest: ImageManifest };
 
-function checkDescriptor(value: unknown, where: string): Descriptor {
-  const d = value as Partial<Descriptor> | null;
-  if (!d || typeof d !== 'object') throw new RegistryError(`${where}: not a descriptor object`);
-  if (typeof d.mediaType !== 'string' || d.mediaType === '') throw new RegistryError(`${where}: descriptor has no mediaType`);
-  if (typeof d.digest !== 'string') throw new RegistryError(`${where}: descriptor has no digest`);
-  try {
-    checkDigest(d.digest);
-  } catch {
-    throw new RegistryError(`${where}: descriptor digest "${d.digest}" is not a valid digest`);
-  }
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw new RegistryError(`${where}: descriptor size ${String(d.size)} is not a non-negative integer`);
-  return d as Descriptor;
-}
 
 /** `contentType` is the registry's Content-Type (or a store descriptor's mediaType); `where` names the source for errors. */
 export function parseManifest(bytes: Buffer, contentType: string | undefined, where: string): ParsedManifest {
@@ -61,19 +56,12 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   if (header && declared && header !== declared && (isIndex(header) || isImageManifest(header))) {
     throw new RegistryError(`${where}: Content-Type ${header} contradicts the manifest's mediaType ${declared}`);
   }
-  if (json.schemaVersion !== 2) throw new RegistryError(`${where}: schemaVersion ${String(json.schemaVersion)} is not 2`);
-  if (isIndex(mediaType)) {
-    if (!Array.isArray(json.manifests)) throw new RegistryError(`${where}: the index has no manifests list`);
-    json.manifests.forEach((m, i) => checkDescriptor(m, `${where} manifests[${i}]`));
-    return { kind: 'index', mediaType, index: json as unknown as ImageIndex };
-  }
-  if (isImageManifest(mediaType)) {
-    checkDescriptor(json.config, `${where} config`);
-    if (!Array.isArray(json.layers)) throw new RegistryError(`${where}: the manifest has no layers list`);
-    json.layers.forEach((l, i) => checkDescriptor(l, `${where} layers[${i}]`));
-    return { kind: 'image', mediaType, manifest: json as unknown as ImageManifest };
-  }
-  throw new RegistryError(`${where}: media type ${mediaType} is not an image manifest or index`);
+  // The shape is checked by the image-spec schemas (spec/), so an error names the JSON path: layers[0].digest: ...
+  const validate = VALIDATORS[mediaType];
+  if (!validate) throw new RegistryError(`${where}: media type ${mediaType} is not an image manifest or index`);
+  validate(json, where);
+  if (isIndex(mediaType)) return { kind: 'index', mediaType, index: json as unknown as ImageIndex };
+  return { kind: 'image', mediaType, manifest: json as unknown as ImageManifest };
 }
 
 export type { Platform };

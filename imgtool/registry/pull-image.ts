@@ -13,6 +13,7 @@ import type { ImageManifest } from './manifest.ts';
 import { MediaType, isImageManifest } from './media-types.ts';
 import { dockerManifestToOci, indexToOci } from '../store/docker-to-oci.ts';
 import { markWriteInProgress } from '../store/write-marks.ts';
+import { readConfigBlob } from '../store/image-documents.ts';
 import { describeOffered, formatPlatform, hostPlatform, selectPlatform } from './platform.ts';
 
 export interface PullProgress {
@@ -29,6 +30,12 @@ export interface PullOptions {
   allPlatforms?: boolean;
   concurrency?: number;
   progress?: PullProgress;
+  /**
+   * Keep Docker schema 2 manifests and lists as the registry sent them (same bytes, same digest) instead of
+   * storing their OCI equivalent: for a layout that is only a way station to another registry (copy
+   * docker:// to docker://, as skopeo copies), where no OCI reader will look.
+   */
+  keepDockerTypes?: boolean;
 }
 
 export interface PullResult {
@@ -77,16 +84,16 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
   // Docker schema 2 manifests are stored as their OCI equivalent (see store/docker-to-oci.ts).
   const stored = images.map(({ descriptor, fetched }) => {
     const manifest = (fetched.parsed as { manifest: ImageManifest }).manifest;
-    if (fetched.mediaType !== MediaType.dockerManifest) return { original: descriptor, descriptor, bytes: fetched.bytes, manifest };
+    if (options.keepDockerTypes || fetched.mediaType !== MediaType.dockerManifest) return { original: descriptor, descriptor, bytes: fetched.bytes, manifest };
     const converted = dockerManifestToOci(fetched.bytes);
     return { original: descriptor, descriptor: { ...descriptor, mediaType: converted.mediaType, digest: converted.digest, size: converted.bytes.length }, bytes: converted.bytes, manifest };
   });
   let storedIndex: { bytes: Buffer; digest: string } | undefined;
   if (top.parsed.kind === 'index' && options.allPlatforms) {
     const changed = stored.filter((s) => s.descriptor.digest !== s.original.digest);
-    if (changed.length === 0 && top.mediaType === MediaType.ociIndex) storedIndex = { bytes: top.bytes, digest: top.digest };
-    else storedIndex = indexToOci(top.bytes, new Map(changed.map((s) => [s.original.digest, s.descriptor])));
-    target = { mediaType: MediaType.ociIndex, digest: storedIndex.digest, size: storedIndex.bytes.length };
+    const keepTop = changed.length === 0 && (top.mediaType === MediaType.ociIndex || options.keepDockerTypes);
+    storedIndex = keepTop ? { bytes: top.bytes, digest: top.digest } : indexToOci(top.bytes, new Map(changed.map((s) => [s.original.digest, s.descriptor])));
+    target = { mediaType: keepTop ? top.mediaType : MediaType.ociIndex, digest: storedIndex.digest, size: storedIndex.bytes.length };
   } else {
     const { annotations: _ignored, ...descriptor } = stored[0]!.descriptor;
     target = descriptor;
@@ -102,7 +109,10 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
   try {
     const result: PullResult['blobs'] = [];
     let bytesDownloaded = 0;
-    await runBounded([...blobs.values()], options.concurrency ?? DEFAULT_CONCURRENCY, async (descriptor) => {
+    // Largest first: with more blobs than --jobs, the pull ends when its biggest download does, so that one
+    // must not wait for a slot behind small ones.
+    const bySize = [...blobs.values()].sort((a, b) => b.size - a.size);
+    await runBounded(bySize, options.concurrency ?? DEFAULT_CONCURRENCY, async (descriptor) => {
       if (store.hasBlob(descriptor.digest, descriptor.size)) {
         options.progress?.blobStart(descriptor, true);
         options.progress?.blobDone(descriptor);
@@ -125,6 +135,9 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
       options.progress?.blobDone(descriptor);
       result.push({ digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, downloaded: true });
     });
+    // Configs are checked against the image-spec schema before anything names them; a bad one fails the pull,
+    // and the catch below takes back every blob this pull added.
+    for (const { manifest } of stored) readConfigBlob(store, manifest.config, name);
     for (const { descriptor, bytes } of stored) await store.writeBlobBytes(bytes, descriptor.digest, `manifest ${descriptor.digest} of ${name}`);
     if (storedIndex) await store.writeBlobBytes(storedIndex.bytes, storedIndex.digest, `index ${storedIndex.digest} of ${name}`);
     store.syncBlobDirectory();

@@ -25,6 +25,28 @@ const manifest = Buffer.from(
   }),
 );
 
+/** Manifests that are JSON but not what the image-spec allows, each with the path the error must name. */
+const layerDescriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length };
+const configDescriptor = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length };
+const badManifest = (layers: unknown[], configEntry: unknown = configDescriptor) =>
+  JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: configEntry, layers });
+const garbageManifests: Record<string, { body: string; path: string; detail: RegExp }> = {
+  'size-is-a-string': { body: badManifest([{ ...layerDescriptor, size: String(layer.length) }]), path: 'layers[0].size', detail: /must be integer/ },
+  'no-media-type': { body: badManifest([layerDescriptor], { digest: sha(config), size: config.length }), path: 'config.mediaType', detail: /is required/ },
+  'no-digest': { body: badManifest([{ mediaType: layerDescriptor.mediaType, size: layer.length }]), path: 'layers[0].digest', detail: /is required/ },
+  'no-size': { body: badManifest([{ mediaType: layerDescriptor.mediaType, digest: sha(layer) }]), path: 'layers[0].size', detail: /is required/ },
+  'bad-digest-format': { body: badManifest([{ ...layerDescriptor, digest: `sha256:${'Z'.repeat(64)}` }]), path: 'layers[0].digest', detail: /must be a digest/ },
+  'layers-not-a-list': { body: badManifest({ 0: layerDescriptor } as unknown as unknown[]), path: 'layers', detail: /must be array/ },
+  'index-without-platform': {
+    body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', manifests: [{ ...configDescriptor, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' }] }),
+    path: 'manifests[0].platform',
+    detail: /is required/,
+  },
+};
+/** A manifest that is fine, pointing at a config the image-spec refuses: the layer is downloaded, then taken back. */
+const badConfig = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: 'not-a-list' } }));
+const badConfigManifest = Buffer.from(badManifest([layerDescriptor], { ...configDescriptor, digest: sha(badConfig), size: badConfig.length }));
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
@@ -81,9 +103,13 @@ describe('pull from a misbehaving registry (fake peer)', () => {
       if (kind === 'manifests') {
         if (repo === 'garbage') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end('{"schemaVersion": 2, "config": ');
         if (repo === 'huge') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(Buffer.alloc(5 * 1024 * 1024, 32));
+        const garbage = garbageManifests[repo];
+        if (garbage) return void res.writeHead(200, { 'content-type': JSON.parse(garbage.body).mediaType }).end(garbage.body);
+        if (repo === 'bad-config') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(badConfigManifest);
         if (repo === 'wrong-type') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }));
         return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha(manifest) }).end(manifest);
       }
+      if (ref === sha(badConfig)) return void res.writeHead(200, { 'content-length': String(badConfig.length) }).end(badConfig);
       if (ref === sha(config)) return void res.writeHead(200, { 'content-length': String(config.length) }).end(config);
       if (repo === 'bad-digest') return void res.writeHead(200, { 'content-length': String(layer.length) }).end(Buffer.alloc(layer.length, 8));
       if (repo === 'redirect') return void res.writeHead(307, { location: `http://localhost:${storagePort}/storage/layer` }).end();
@@ -133,6 +159,20 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     await failsCleanly('garbage', new RegExp(`manifest of ${host}/garbage:1: the manifest is not valid JSON`));
     await failsCleanly('huge', /manifest of .*huge:1 is more than the 4194304 bytes allowed/);
     await failsCleanly('wrong-type', /media type application\/vnd.example.thing\+json is not an image manifest or index/);
+  });
+
+  test('manifests the image-spec refuses name the registry, repository, reference and JSON path, and store nothing', async () => {
+    for (const [repo, { path, detail }] of Object.entries(garbageManifests)) {
+      const escapedPath = path.replace(/[.[\]]/g, '\\$&');
+      await failsCleanly(repo, new RegExp(`manifest of ${host}/${repo}:1: ${escapedPath}: ${detail.source}`));
+    }
+  });
+
+  test('a config the image-spec refuses fails the pull after download, and the downloaded blobs are taken back', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    await failsCleanly('bad-config', new RegExp(`config ${sha(badConfig)} of ${host}/bad-config:1 in .*: rootfs\\.diff_ids: must be array`));
+    assert.ok(seen.some((s) => s.path === `/v2/bad-config/blobs/${sha(layer)}`), 'the layer was downloaded before the config was read');
   });
 
   test('503s are retried', async () => {

@@ -5,6 +5,7 @@
  * never names something incomplete. Manifests go up as the exact bytes stored, so digests are kept.
  */
 import { type ImageReference, formatReference, manifestReference, parseReference } from '../reference/parse.ts';
+import { readIndexBlob, readManifestBlob } from '../store/image-documents.ts';
 import type { Descriptor, OciStore } from '../store/layout.ts';
 import { runBounded } from './bounded-parallel.ts';
 import type { RegistryClient } from './client.ts';
@@ -41,16 +42,15 @@ function mountSource(sourceName: string | undefined, destination: ImageReference
 export async function pushImage(options: PushOptions): Promise<PushResult> {
   const { store, descriptor, destination, client } = options;
   const repository = destination.path;
-  const manifests: Descriptor[] = isIndex(descriptor.mediaType)
-    ? store.readJson<{ manifests: Descriptor[] }>(descriptor.digest).manifests.filter((m) => isImageManifest(m.mediaType) && store.hasBlob(m.digest))
-    : [descriptor];
+  const owner = options.sourceName ?? descriptor.digest;
+  const all = isIndex(descriptor.mediaType) ? readIndexBlob(store, descriptor, owner).manifests : [];
+  const manifests: Descriptor[] = isIndex(descriptor.mediaType) ? all.filter((m) => isImageManifest(m.mediaType) && store.hasBlob(m.digest)) : [descriptor];
   if (isIndex(descriptor.mediaType)) {
-    const all = store.readJson<{ manifests: Descriptor[] }>(descriptor.digest).manifests;
     if (manifests.length !== all.length) throw new Error(`${options.sourceName ?? descriptor.digest}: only ${manifests.length} of the index's ${all.length} manifests are in the store; pull it with --all-platforms first`);
   }
   const blobs = new Map<string, Descriptor>();
   for (const m of manifests) {
-    const manifest = store.readJson<{ config: Descriptor; layers: Descriptor[] }>(m.digest);
+    const manifest = readManifestBlob(store, m, owner);
     for (const d of [manifest.config, ...manifest.layers]) blobs.set(d.digest, d);
   }
   const mountFrom = mountSource(options.sourceName, destination);

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { type BuiltImages, buildTestImages } from '../test/build-image.ts';
 import { type AuthMode, type TestRegistry, startRegistry } from '../test/registry-server.ts';
 import { runTsimg } from '../test/run-tsimg.ts';
-import { skopeoInspect } from '../test/skopeo.ts';
+import { skopeo, skopeoInspect } from '../test/skopeo.ts';
 
 for (const mode of ['open', 'basic', 'token'] as AuthMode[]) {
   describe(`push to a registry with ${mode} access`, () => {
@@ -63,5 +63,21 @@ for (const mode of ['open', 'basic', 'token'] as AuthMode[]) {
       assert.ok(JSON.parse(mounted.stdout).blobs.every((b: { how: string }) => b.how === 'mounted'), mounted.stdout);
       assert.equal((await skopeoInspect(`docker://${registry.host}/other/copy:2`, false, creds())).Digest, images.oci.manifest.digest);
     });
+
+    if (mode === 'open') {
+      test('registry to registry, Docker schema 2 manifests and lists go up as they are (same bytes, same digest)', async () => {
+        const built = `oci:${join(work, 'store')}`;
+        await skopeo(['copy', '--format', 'v2s2', '--dest-tls-verify=false', `${built}:oci`, `docker://${registry.host}/v2s2/src:1`]);
+        await skopeo(['copy', '--all', '--format', 'v2s2', '--dest-tls-verify=false', `${built}:multi`, `docker://${registry.host}/v2s2/list:1`]);
+        for (const [src, dst, extra] of [['v2s2/src:1', 'v2s2/dst:1', []], ['v2s2/list:1', 'v2s2/list-copy:1', ['--all-platforms']]] as const) {
+          const copied = await tsimg('copy-store', ['copy', ...extra, `docker://${registry.host}/${src}`, `docker://${registry.host}/${dst}`]);
+          assert.equal(copied.code, 0, copied.stderr);
+          const [from, to] = [await skopeoInspect(`docker://${registry.host}/${src}`, true), await skopeoInspect(`docker://${registry.host}/${dst}`, true)];
+          assert.match(String(to.mediaType), /^application\/vnd\.docker\.distribution\.manifest\.(v2|list\.v2)\+json$/);
+          assert.deepEqual(to, from);
+          assert.equal((await skopeoInspect(`docker://${registry.host}/${dst}`)).Digest, (await skopeoInspect(`docker://${registry.host}/${src}`)).Digest);
+        }
+      });
+    }
   });
 }

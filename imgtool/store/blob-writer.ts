@@ -7,14 +7,24 @@
  */
 import { type Hash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { type WriteStream, closeSync, createWriteStream, fsync, ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
+import { type WriteStream, closeSync, createWriteStream, fdatasync, fsync, ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DigestMismatchError } from '../registry/errors.ts';
 import { hashFor } from './digest.ts';
 
+/**
+ * How much may be written before the writer asks the kernel to start writing it back (fdatasync on the libuv
+ * pool, not awaited). Without it the whole blob is still dirty when commit() fsyncs it, and that fsync, on
+ * the critical path at the end of a pull, took 50-380 ms here for a 60 MB layer; with it the disk works
+ * while the network does, and the final fsync has only the tail left.
+ */
+const WRITEBACK_EVERY = 16 << 20;
+
 export class BlobWriter {
   received = 0;
   private hash: Hash;
+  private unsynced = 0;
+  private writeback: Promise<void> | undefined;
   private stream: WriteStream;
   private fd: number | undefined;
 
@@ -47,6 +57,15 @@ export class BlobWriter {
     }
     this.hash.update(chunk);
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    this.unsynced += chunk.length;
+    if (this.unsynced >= WRITEBACK_EVERY && !this.writeback) this.startWriteback();
+  }
+
+  /** One early fdatasync at a time; its failure is not an error here (commit's fsync decides). */
+  private startWriteback(): void {
+    this.unsynced = 0;
+    const fd = this.fd!;
+    this.writeback = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).finally(() => (this.writeback = undefined));
   }
 
   /** Starts over from byte 0 (a server that ignored our Range request sends the whole blob again). */
@@ -58,11 +77,14 @@ export class BlobWriter {
     this.stream = this.openStream(this.fd!);
   }
 
+  /** Ends the stream and waits for an early writeback, so the descriptor is never closed under it. */
   private async endStream(): Promise<void> {
-    if (this.stream.writableFinished || this.stream.destroyed) return;
-    const finished = once(this.stream, 'finish');
-    this.stream.end();
-    await finished;
+    if (!this.stream.writableFinished && !this.stream.destroyed) {
+      const finished = once(this.stream, 'finish');
+      this.stream.end();
+      await finished;
+    }
+    await this.writeback;
   }
 
   async commit(): Promise<void> {
@@ -94,6 +116,7 @@ export class BlobWriter {
         /* a failed write; the file is removed below */
       }
     }
+    await this.writeback;
     this.closeFd();
     rmSync(this.tempPath, { force: true });
   }

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Readable } from 'node:stream';
+import { parseImageDocument, validateImageIndex } from '../../spec/validate-image.ts';
 import { sha256Digest, splitDigest } from './digest.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { withLock } from './lock.ts';
@@ -100,14 +101,6 @@ export class OciStore {
     }
   }
 
-  readJson<T>(digest: string): T {
-    const bytes = this.readBlob(digest);
-    try {
-      return JSON.parse(bytes.toString('utf8')) as T;
-    } catch {
-      throw new Error(`blob ${digest} in ${this.root} is not JSON`);
-    }
-  }
 
   openBlobWriter(digest: string, size: number | undefined, what: string): BlobWriter {
     const { algorithm } = splitDigest(digest);
@@ -137,14 +130,14 @@ export class OciStore {
 
   readIndex(): LayoutIndex {
     const path = join(this.root, 'index.json');
-    let parsed: LayoutIndex;
+    let text: string;
     try {
-      parsed = JSON.parse(readFileSync(path, 'utf8')) as LayoutIndex;
+      text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new Error(`${path} cannot be read as JSON: ${(e as Error).message}`);
+      throw new Error(`${path} cannot be read: ${(e as Error).message}`);
     }
-    if (!Array.isArray(parsed.manifests)) throw new Error(`${path} has no manifests list`);
-    return parsed;
+    // index.json is an image index (image-layout.md): checked like one, so a bad entry is named by its path.
+    return parseImageDocument(text, validateImageIndex, path) as LayoutIndex;
   }
 
   /** Changes index.json under the store lock and replaces it atomically, so concurrent changes are not lost. */

@@ -4,6 +4,7 @@
  * of an index) are skipped, not errors.
  */
 import { isImageManifest, isIndex } from '../registry/media-types.ts';
+import { readIndexBlob, readManifestBlob } from './image-documents.ts';
 import type { Descriptor, OciStore } from './layout.ts';
 
 export function reachableBlobs(store: OciStore, roots: Descriptor[]): Map<string, Descriptor> {
@@ -13,11 +14,11 @@ export function reachableBlobs(store: OciStore, roots: Descriptor[]): Map<string
     seen.set(d.digest, d);
     if (!store.hasBlob(d.digest)) return;
     if (isIndex(d.mediaType)) {
-      for (const m of store.readJson<{ manifests?: Descriptor[] }>(d.digest).manifests ?? []) visit(m);
+      for (const m of readIndexBlob(store, d).manifests) visit(m);
     } else if (isImageManifest(d.mediaType)) {
-      const m = store.readJson<{ config?: Descriptor; layers?: Descriptor[] }>(d.digest);
-      if (m.config) visit(m.config);
-      for (const l of m.layers ?? []) visit(l);
+      const m = readManifestBlob(store, d);
+      visit(m.config);
+      for (const l of m.layers) visit(l);
     }
   };
   roots.forEach(visit);
