@@ -123,6 +123,42 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
     }
   });
 
+  test('an OOM kill is published as /tasks/oom for the container, before its /tasks/exit, as with runc', async () => {
+    const { spawn } = await import('node:child_process');
+    const events = spawn('ctr', ['-a', join(env.dir, 'containerd/containerd.sock'), 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let lines = '';
+    events.stdout.on('data', (b: Buffer) => { lines += b.toString(); });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // ctr events subscribes before the runs
+      for (const rt of [TSRUN_RT, RUNC_RT]) {
+        const id = name('oom');
+        // dd's 64 MiB buffer cannot fit under a 16 MiB limit (no swap here): the OOM killer takes dd, the init.
+        const r = run(rt, id, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], ['--rm', '--memory-limit', String(16 * 2 ** 20)]);
+        assert.equal(r.status, 137, `${rt}: ${r.stderr}`);
+        const mine = () => lines.split('\n').filter((l) => l.includes(`"${id}"`) || l.includes(`"container_id":"${id}"`));
+        for (let i = 0; i < 50 && !mine().some((l) => / \/tasks\/delete /.test(l)); i++) await new Promise((res) => setTimeout(res, 100));
+        const topics = mine().map((l) => / (\/tasks\/[\w-]+) /.exec(l)?.[1]).filter(Boolean);
+        assert.ok(topics.includes('/tasks/oom'), `${rt}: /tasks/oom among ${topics.join(' ')}`);
+        assert.ok(topics.indexOf('/tasks/oom') < topics.indexOf('/tasks/exit'), `${rt}: oom before exit: ${topics.join(' ')}`);
+      }
+      // A kill of another process while the task runs on is reported too (the shim's periodic look).
+      for (const rt of [TSRUN_RT, RUNC_RT]) {
+        const id = name('oomrun');
+        assert.equal(run(rt, id, ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000'], ['-d', '--memory-limit', String(16 * 2 ** 20)]).status, 0);
+        try {
+          const oom = () => lines.split('\n').some((l) => l.includes('/tasks/oom') && l.includes(`"${id}"`));
+          for (let i = 0; i < 50 && !oom(); i++) await new Promise((res) => setTimeout(res, 100));
+          assert.ok(oom(), `${rt}: /tasks/oom while the task runs`);
+          assert.equal(status(id), 'RUNNING', rt);
+        } finally {
+          removeAll(id);
+        }
+      }
+    } finally {
+      events.kill();
+    }
+  });
+
   test('wrong requests get errors that name the task: exec in a missing task, kill of a stopped one', async () => {
     const id = name('errors');
     assert.equal(run(TSRUN_RT, id, ['true'], ['-d']).status, 0);
