@@ -5,7 +5,9 @@ import { TsrunError } from '../../cli/errors.ts';
 import type { Logger } from '../../cli/logger.ts';
 import { cgroupPids } from '../../cgroups/cgroup-manager.ts';
 import { detectCgroupLayout, type CgroupLayout } from '../../cgroups/cgroup-layout.ts';
+import { unifiedDir } from '../../cgroups/apply-resources.ts';
 import { readStatsV1 } from '../../cgroups/stats-v1.ts';
+import { memoryEventsV2, readStatsV2 } from '../../cgroups/stats-v2.ts';
 import { setWindowSize } from '../../console/window-size.ts';
 import { OomCounter } from '../../container/container-events.ts';
 import { createContainer } from '../../container/create-container.ts';
@@ -22,7 +24,7 @@ import type { EventPublisher } from '../events/event-publisher.ts';
 import { timestampOf, type AnyMessage, type Timestamp } from '../protocol/proto-schema.ts';
 import { Code, RpcError, invalid, notFound, precondition } from '../ttrpc/rpc-status.ts';
 import type { ChildReaper } from './child-reaper.ts';
-import { metricsV1 } from './cgroup-metrics.ts';
+import { metricsV1, metricsV2 } from './cgroup-metrics.ts';
 import { OomWatch } from './oom-watch.ts';
 import { ProcessIo, type IoPaths } from './process-io.ts';
 import { mountRootfs, unmountRootfs, type MountSpec } from './rootfs-mounts.ts';
@@ -349,9 +351,10 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
     async Stats(req: { id: string }, ns) {
       const t = taskOf(ns, req.id, 'Stats');
       const layout = cgroupLayout();
-      if (layout.kind === 'unified') throw new RpcError(Code.UNIMPLEMENTED, `Stats ${req.id}: cgroup v2 metrics are not supported by the tsrun shim yet`);
       const record = opts.store(ns).load(t.id);
-      return { stats: metricsV1(readStatsV1(layout, record.cgroupPaths)) };
+      if (layout.kind !== 'unified') return { stats: metricsV1(readStatsV1(layout, record.cgroupPaths)) };
+      const dir = unifiedDir(layout, { paths: record.cgroupPaths });
+      return { stats: metricsV2(readStatsV2(dir), memoryEventsV2(dir)) };
     },
 
     async Connect(req: { id: string }, ns) {
