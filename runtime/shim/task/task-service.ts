@@ -169,7 +169,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       let pair: [number, number] | undefined;
       try {
         t.rootfsMount = mountRootfs(req.bundle, req.rootfs);
-        pio = ProcessIo.open(io, `Create ${req.id}`);
+        pio = await ProcessIo.open(io, `Create ${req.id}`, { id: req.id, namespace: ns, reaper: opts.reaper });
         pair = req.terminal ? socketPair() : undefined;
         const { init, record } = await createContainer({
           store: opts.store(ns), id: req.id, bundle: req.bundle, noPivot: false, noNewKeyring: false, preserveFds: 0,
@@ -210,7 +210,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       let pio: ProcessIo | undefined;
       let pair: [number, number] | undefined;
       try {
-        pio = ProcessIo.open(p.io, `Exec ${req.execId}`);
+        pio = await ProcessIo.open(p.io, `Exec ${req.execId}`, { id: t.id, namespace: ns, reaper: opts.reaper });
         pair = p.io.terminal ? socketPair() : undefined;
         let launched: LaunchedInit | undefined;
         await execInContainer({

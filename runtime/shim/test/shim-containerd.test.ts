@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { IMAGE, leftovers, startShimEnv, type ShimEnv } from './shim-env.ts';
 import { startContainerd } from '../../test/clients/daemons.ts';
@@ -156,6 +156,47 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
       }
     } finally {
       events.kill();
+    }
+  });
+
+  test('--log-uri file://: stdout and stderr appended to the file (its directory made), as with runc', () => {
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const file = join(env.dir, 'logs', rt, 'sub', 'out.log');
+      for (const n of [1, 2]) {
+        const r = run(rt, name('logfile'), ['sh', '-c', `echo out${n}; echo err${n} >&2`], ['--rm', '--log-uri', `file://${file}`]);
+        assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+        assert.equal(r.stdout, '', `${rt}: nothing reaches ctr itself`);
+      }
+      // Appended run after run; within a run the runc shim copies the two streams apart, so their order varies.
+      const lines = readFileSync(file, 'utf8').split('\n');
+      assert.deepEqual([lines.slice(0, 2).sort(), lines.slice(2, 4).sort(), lines.slice(4)], [['err1', 'out1'], ['err2', 'out2'], ['']], rt);
+    }
+  });
+
+  test('--log-uri binary://: the logging binary gets stdout on fd 3, stderr on fd 4, readiness on fd 5, the query as args, the id and namespace', async () => {
+    const logger = join(env.dir, 'logger.sh');
+    // Each cat closes its copy of fd 5: the shim waits for every copy to close before it starts the process.
+    writeFileSync(logger, [
+      '#!/bin/sh',
+      'echo "$@" > "$2/$CONTAINER_ID.args"',
+      'echo "id=$CONTAINER_ID ns=$CONTAINER_NAMESPACE" > "$2/$CONTAINER_ID.env"',
+      'cat <&3 5>&- > "$2/$CONTAINER_ID.out" &',
+      'cat <&4 5>&- > "$2/$CONTAINER_ID.err" &',
+      'echo ready >&5; exec 5>&-',
+      'wait',
+    ].join('\n'), { mode: 0o755 });
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const dir = join(env.dir, 'binlogs', rt.replace(/\W/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      const id = name('logbin');
+      const r = run(rt, id, ['sh', '-c', 'echo to-out; echo to-err >&2'], ['--rm', '--log-uri', `binary://${logger}?dir=${dir}&x`]);
+      assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+      const file = (ext: string) => { try { return readFileSync(join(dir, `${id}.${ext}`), 'utf8'); } catch { return ''; } };
+      for (let i = 0; i < 50 && (file('out') !== 'to-out\n' || file('err') !== 'to-err\n'); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(file('out'), 'to-out\n', rt);
+      assert.equal(file('err'), 'to-err\n', rt);
+      assert.equal(file('env'), `id=${id} ns=tsrun-test\n`, rt);
+      assert.equal(file('args'), `dir ${dir} x \n`, `${rt}: a key without a value comes with an empty argument`);
     }
   });
 
