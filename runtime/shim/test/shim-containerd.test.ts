@@ -175,15 +175,17 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
 
   test('--log-uri binary://: the logging binary gets stdout on fd 3, stderr on fd 4, readiness on fd 5, the query as args, the id and namespace', async () => {
     const logger = join(env.dir, 'logger.sh');
-    // Each cat closes its copy of fd 5: the shim waits for every copy to close before it starts the process.
+    // Ready before it reads (the shim waits for fd 5 to close before the process starts); it reads
+    // the two streams one after the other to their end (the pipes hold this little), and a SIGTERM
+    // from the shim after the process exited must not cut that short.
     writeFileSync(logger, [
       '#!/bin/sh',
+      "trap '' TERM",
       'echo "$@" > "$2/$CONTAINER_ID.args"',
       'echo "id=$CONTAINER_ID ns=$CONTAINER_NAMESPACE" > "$2/$CONTAINER_ID.env"',
-      'cat <&3 5>&- > "$2/$CONTAINER_ID.out" &',
-      'cat <&4 5>&- > "$2/$CONTAINER_ID.err" &',
-      'echo ready >&5; exec 5>&-',
-      'wait',
+      'exec 5>&-',
+      'cat <&3 > "$2/$CONTAINER_ID.out"',
+      'cat <&4 > "$2/$CONTAINER_ID.err"',
     ].join('\n'), { mode: 0o755 });
     for (const rt of [TSRUN_RT, RUNC_RT]) {
       const dir = join(env.dir, 'binlogs', rt.replace(/\W/g, '-'));
