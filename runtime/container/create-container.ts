@@ -134,6 +134,7 @@ export function passedFds(preserveFds: number): { fds: number[]; env: string[] }
  * placement -> the container waits on its exec fifo. On any failure, nothing is left behind.
  */
 export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  opts.signal?.throwIfAborted(); // before anything is made
   const id = checkContainerId(opts.id);
   const { bundle, config, rootfs } = loadBundleConfig(opts.bundle);
   if (opts.consoleSocket && !config.process?.terminal)
@@ -189,7 +190,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   };
   // A caller that gives up (containerd's timeout, Ctrl-C at the CLI) must not leave a half-made container.
   const onAbort = () => cleanup();
-  opts.signal?.throwIfAborted();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     opts.store.save(record);

@@ -74,6 +74,15 @@ describe('cancelling a create', () => {
     assert.deepEqual(r.leftoverState(), []);
   });
 
+  test('a create given an already aborted signal makes nothing', async () => {
+    const r = root();
+    const id = r.id('early');
+    const bundle = r.bundle(id, r.config(id, ['true']));
+    await assert.rejects(createContainer({ store: new StateStore(r.state), id, bundle, noPivot: false, noNewKeyring: false, preserveFds: 0, foreground: false, logger, signal: AbortSignal.abort(new Error('too late')) }), /too late/);
+    assert.deepEqual(r.leftoverState(), []);
+    assert.deepEqual(r.leftoverCgroups(), []);
+  });
+
   for (const command of ['create', 'run'] as const) {
     test(`tsrun ${command} killed with SIGTERM mid-create cleans up and exits 143`, async () => {
       const r = root();
