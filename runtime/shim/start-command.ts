@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { ShimFlags } from './shim-flags.ts';
-import { groupOf, shimRoot, socketPathFor } from './shim-paths.ts';
+import { groupOf, grpcSocketFor, shimRoot, socketPathFor } from './shim-paths.ts';
 import { shimProtocol, startAnswer } from './start-answer.ts';
 
 /** Resolves true when something accepts connections on the unix socket. */
@@ -49,6 +49,11 @@ export async function startShim(flags: ShimFlags): Promise<number> {
       process.stderr.write(`containerd-shim-tsrun-v2: the shim daemon did not start: ${answer || 'no answer'} (log: ${join(shimRoot(), 'shim.log')})\n`);
       return 1;
     }
+  }
+  // A shim started before gRPC was asked for serves ttrpc only: JSON naming its gRPC socket would send containerd nowhere.
+  if (protocol === 'grpc' && !(await socketAnswers(grpcSocketFor(socket)))) {
+    process.stderr.write(`containerd-shim-tsrun-v2: TSRUN_SHIM_PROTOCOL=grpc, but the running shim of this group (${socket}) does not serve gRPC: it was started without it; stop it (SIGTERM, once its containers are gone) or unset TSRUN_SHIM_PROTOCOL\n`);
+    return 1;
   }
   // The address file keeps the plain ttrpc address, which the daemon always serves: it is what
   // containerd 1.6 reads back after a restart (1.7+ keep their own bootstrap.json beside it).

@@ -31,6 +31,7 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
   let dir: string;
   let bundle: string;
   let shimPid = 0;
+  let otherPid = 0;
   const baseEnv = (): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = { ...process.env, TSRUN_SHIM_ROOT: join(dir, 'shim') };
     delete env.TTRPC_ADDRESS;
@@ -48,7 +49,7 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
     writeFileSync(join(bundle, 'config.json'), '{}'); // what the launcher looks at; nothing is created
   });
   after(() => {
-    if (shimPid) { try { process.kill(shimPid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of [shimPid, otherPid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -81,6 +82,19 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
     const plain = start(launcher);
     assert.equal(plain.status, 0, plain.stderr);
     assert.equal(plain.stdout, readFileSync(join(bundle, 'address'), 'utf8'));
+    // The same shim asked for gRPC when it was started without: refused by name, not an address that goes nowhere.
+    const ttrpcOnly = join(dir, 'bundle2');
+    mkdirSync(ttrpcOnly);
+    writeFileSync(join(ttrpcOnly, 'config.json'), '{}');
+    const other = (protocol?: string) => spawnSync(SHIM, ['-namespace', 'answer-test-2', '-address', join(dir, 'none.sock'), '-id', 'b1', 'start'],
+      { cwd: ttrpcOnly, env: { ...baseEnv(), ...(protocol ? { TSRUN_SHIM_PROTOCOL: protocol } : {}) }, encoding: 'utf8', timeout: 30_000 });
+    const plainStart = other();
+    assert.equal(plainStart.status, 0, plainStart.stderr);
+    const refused = other('grpc');
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /TSRUN_SHIM_PROTOCOL=grpc, but the running shim of this group .* does not serve gRPC/);
+    otherPid = Number(readFileSync(plainStart.stdout.replace(/^unix:\/\//, '').replace(/\.sock$/, '.pid'), 'utf8'));
+
     const bad = start(SHIM, 'http');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /TSRUN_SHIM_PROTOCOL=http/);
