@@ -36,8 +36,15 @@ if [ "$action" = start ] && [ -f config.json ] && ! grep -q 'io.kubernetes.cri.s
 		&& kill -0 "$pid" 2>/dev/null && tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "$sock"; then
 		# An idle shim is claimed by taking its idle file away (it then counts down again rather
 		# than exit); one that took it first is on its way out: leave that case to Node.
-		if [ ! -e "$idle" ] || rm "$idle" 2>/dev/null; then
-			printf 'unix://%s' "$sock" >address && printf 'unix://%s' "$sock" && exit 0
+		# The answer as runtime/shim/start-answer.ts writes it: JSON for gRPC (containerd 1.7+, asked
+		# for with TSRUN_SHIM_PROTOCOL=grpc), else the plain address; the address file is always plain.
+		answer= grpc=${sock%.sock}.grpc.sock
+		case "${TSRUN_SHIM_PROTOCOL:-ttrpc}" in
+		ttrpc) answer="unix://$sock" ;;
+		grpc) case "$grpc" in *[\\\"]*) ;; *) [ -S "$grpc" ] && answer=$(printf '{"version":2,"address":"unix://%s","protocol":"grpc"}' "$grpc") ;; esac ;;
+		esac
+		if [ -n "$answer" ] && { [ ! -e "$idle" ] || rm "$idle" 2>/dev/null; }; then
+			printf 'unix://%s' "$sock" >address && printf '%s' "$answer" && exit 0
 		fi
 	fi
 fi

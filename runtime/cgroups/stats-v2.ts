@@ -90,7 +90,12 @@ function hugetlbStats(dir: string): Record<string, { usage: number; max: number;
   return out;
 }
 
+/** memory.events: how often the cgroup hit low, high, max, OOM and how many the OOM killer killed (containerd's v2 metrics carry them). */
+export function memoryEventsV2(dir: string): Record<string, number> {
+  return keyed(read(`${dir}/memory.events`));
+}
+
 /** OOM kills in the container's cgroup and below (memory.events oom_kill). */
 export function oomKillCountV2(dir: string): number {
-  return keyed(read(`${dir}/memory.events`)).oom_kill ?? 0;
+  return memoryEventsV2(dir).oom_kill ?? 0;
 }

@@ -1,4 +1,5 @@
 import type { CommandFn } from '../cli/command-context.ts';
+import { interruptible } from '../cli/interrupt-signals.ts';
 import { createContainer } from '../container/create-container.ts';
 import { deleteContainer } from '../container/delete-container.ts';
 import { startContainer } from '../container/start-container.ts';
@@ -15,7 +16,8 @@ const run: CommandFn = async (ctx, { values, positionals }) => {
   const detach = values.detach === true;
   const store = ctx.store();
   const options = createOptionsFrom(ctx, values, id);
-  const { record, init, console: tty } = await createContainer({ ...options, foreground: !detach, ownConsole: !detach && !options.consoleSocket });
+  const { record, init, console: tty } = await interruptible(ctx.logger, `create ${id}`,
+    (signal) => createContainer({ ...options, foreground: !detach, ownConsole: !detach && !options.consoleSocket, signal }));
   try {
     tty?.attach();
     startContainer(store, id);

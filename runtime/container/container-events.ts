@@ -1,5 +1,5 @@
 import { TsrunError } from '../cli/errors.ts';
-import { detectCgroupLayout } from '../cgroups/cgroup-layout.ts';
+import { detectCgroupLayout, type CgroupLayout } from '../cgroups/cgroup-layout.ts';
 import { oomKills, readStats } from '../cgroups/read-stats.ts';
 import type { Stats } from '../cgroups/stats-v1.ts';
 import { containerStatus } from './container-status.ts';
@@ -17,6 +17,27 @@ export function containerStats(store: StateStore, id: string): ContainerEvent {
 }
 
 /**
+ * Counts the OOM kills in a container's memory cgroup since the last look, from the cgroup's own
+ * counter (v1 memory.oom_control, v2 memory.events oom_kill): `events` and the shim both report
+ * OOM this way, and a counter cannot miss a kill between two looks as a sampled state could.
+ */
+export class OomCounter {
+  private seen: number;
+
+  constructor(private readonly layout: CgroupLayout, private readonly cgroupPaths: Record<string, string>) {
+    this.seen = oomKills(layout, cgroupPaths);
+  }
+
+  /** Kills since the last call (or since construction); 0 once the cgroup is gone. */
+  newKills(): number {
+    const now = oomKills(this.layout, this.cgroupPaths);
+    const fresh = Math.max(0, now - this.seen);
+    this.seen = Math.max(this.seen, now);
+    return fresh;
+  }
+}
+
+/**
  * events: stats every interval and an `oom` event whenever the kernel kills in the container's
  * memory cgroup, until the container stops. OOM kills are read from the cgroup's own counter
  * (v1 memory.oom_control, v2 memory.events), checked several times per interval, so none is missed between samples.
@@ -24,13 +45,12 @@ export function containerStats(store: StateStore, id: string): ContainerEvent {
 export async function followEvents(store: StateStore, id: string, intervalMs: number, emit: (e: ContainerEvent) => void): Promise<void> {
   const record = store.load(id);
   const layout = detectCgroupLayout();
-  let ooms = oomKills(layout, record.cgroupPaths);
+  const ooms = new OomCounter(layout, record.cgroupPaths);
   const tick = Math.min(intervalMs, 100);
   let sinceStats = intervalMs; // the first stats right away
   for (;;) {
     const status = containerStatus(store, record);
-    const now = oomKills(layout, record.cgroupPaths);
-    for (; ooms < now; ooms++) emit({ type: 'oom', id });
+    for (let n = ooms.newKills(); n > 0; n--) emit({ type: 'oom', id });
     if (status === 'stopped') return;
     if (sinceStats >= intervalMs) {
       emit({ type: 'stats', id, data: readStats(layout, record.cgroupPaths) });

@@ -1,5 +1,4 @@
 import { existsSync, fstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { validateRuntimeConfig } from '../../spec/validate.ts';
@@ -41,6 +40,12 @@ export interface CreateOptions {
   stdio?: [number, number, number];
   /** right after the helper is spawned, with its pid (a reaper must know its own children) */
   onHelperSpawned?: (pid: number) => void;
+  /**
+   * Cancels a create in progress: on abort the half-made container is removed at once (before
+   * the abort call returns, so a CLI may exit right after it) and the create rejects. The library
+   * installs no process-wide signal handlers of its own: the CLI turns its signals into this.
+   */
+  signal?: AbortSignal;
   logger: Logger;
 }
 
@@ -129,6 +134,7 @@ export function passedFds(preserveFds: number): { fds: number[]; env: string[] }
  * placement -> the container waits on its exec fifo. On any failure, nothing is left behind.
  */
 export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  opts.signal?.throwIfAborted(); // before anything is made
   const id = checkContainerId(opts.id);
   const { bundle, config, rootfs } = loadBundleConfig(opts.bundle);
   if (opts.consoleSocket && !config.process?.terminal)
@@ -165,25 +171,26 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       : {}),
   };
   const dir = opts.store.claim(record);
+  let stateRemoved = false;
+  // Safe to call again (an abort cleans up, and then the failure it causes does): each part is
+  // undone once, and what appeared since (an init pid learnt later) is undone the second time.
   const cleanup = () => {
     sockets.abandon();
     const pid = initPid;
+    initPid = 0;
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
     if (placement) {
       try { removeCgroups(placement); } catch (e) { opts.logger.warn(`cleanup: ${(e as Error).message}`); }
+      placement = undefined;
     }
-    opts.store.remove(id);
+    if (!stateRemoved) opts.store.remove(id);
+    stateRemoved = true;
   };
-  // A caller that gives up (containerd's timeout, Ctrl-C) must not leave a half-made container.
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanup();
-    opts.logger.error(`create ${id}: interrupted by ${signal}; cleaned up`);
-    process.exit(128 + (osConstants.signals[signal] ?? 0));
-  };
-  const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-  for (const sig of SIGNALS) process.on(sig, onSignal);
+  // A caller that gives up (containerd's timeout, Ctrl-C at the CLI) must not leave a half-made container.
+  const onAbort = () => cleanup();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     opts.store.saveConfig(id, config);
     const layout = detectCgroupLayout();
@@ -229,6 +236,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       beforeGo: (pid) => {
         t(`init cloned as pid ${pid}`);
         initPid = pid;
+        // Aborted while the helper started: nothing more is saved; the failure kills it and cleans up.
+        opts.signal?.throwIfAborted();
         record.pid = pid;
         record.pidStartTime = readProcessStat(pid)?.startTime ?? 0;
         opts.store.save(record);
@@ -244,6 +253,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
       },
     });
     initPid = init.pid;
+    opts.signal?.throwIfAborted();
     t('init ready');
     sockets.listener?.deliver(init.pid, { ...hookStateOf(record), status: 'creating' });
     // Limits go on once the container is set up and waits for start, as runc's do: its own device
@@ -258,9 +268,11 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   } catch (err) {
     initPid ||= (err as { initPid?: number }).initPid ?? 0;
     cleanup();
+    // The helper fails in its own words when the abort killed its init: the abort is the cause.
+    if (opts.signal?.aborted) throw opts.signal.reason;
     throw err;
   } finally {
-    for (const sig of SIGNALS) process.off(sig, onSignal);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -6,6 +6,7 @@ import { EventPublisher } from './events/event-publisher.ts';
 import { decodeMessage, encodeMessage } from './protocol/proto-schema.ts';
 import type { ShimFlags } from './shim-flags.ts';
 import { grpcSocketFor, shimRoot, stateRootFor } from './shim-paths.ts';
+import { shimProtocol } from './start-answer.ts';
 import { socketAnswers } from './start-command.ts';
 import { ChildReaper } from './task/child-reaper.ts';
 import { TASK_METHODS, TASK_SERVICE, type TaskHandlers, type TaskMethod } from './task/task-methods.ts';
@@ -112,13 +113,14 @@ export async function runShimDaemon(flags: ShimFlags): Promise<void> {
     // to Create) starts the count again: the shim must not go between start's answer and the Create.
     server.on('connection', () => { if (idle) { clearTimeout(idle); idle = setTimeout(idleExpired, IDLE_MS); } });
     process.on('SIGTERM', exit);
+    // gRPC only when asked for: grpc-js costs ~28 ms to load and some memory that a ttrpc-only
+    // shim need not pay. Beside ttrpc for other clients (TSRUN_SHIM_GRPC=1), served after
+    // containerd has its answer; as containerd's own protocol (TSRUN_SHIM_PROTOCOL=grpc), before it.
+    const grpcForContainerd = shimProtocol() === 'grpc';
+    const serveGrpc = async () => (await import('./grpc/grpc-server.ts')).serveGrpc(handlers, grpcSocketFor(flags.socket), flags.namespace);
+    if (grpcForContainerd) await serveGrpc();
     say('ready');
-    // gRPC only when asked for (TSRUN_SHIM_GRPC=1), and after containerd has its answer: grpc-js
-    // costs ~28 ms to load and some memory that a ttrpc-only shim need not pay.
-    if (process.env.TSRUN_SHIM_GRPC === '1') {
-      const { serveGrpc } = await import('./grpc/grpc-server.ts');
-      await serveGrpc(handlers, grpcSocketFor(flags.socket), flags.namespace);
-    }
+    if (!grpcForContainerd && process.env.TSRUN_SHIM_GRPC === '1') await serveGrpc();
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     process.exit(1);

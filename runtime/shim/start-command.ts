@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { ShimFlags } from './shim-flags.ts';
-import { groupOf, shimRoot, socketPathFor } from './shim-paths.ts';
+import { groupOf, grpcSocketFor, shimRoot, socketPathFor } from './shim-paths.ts';
+import { shimProtocol, startAnswer } from './start-answer.ts';
 
 /** Resolves true when something accepts connections on the unix socket. */
 export function socketAnswers(path: string): Promise<boolean> {
@@ -16,11 +17,13 @@ export function socketAnswers(path: string): Promise<boolean> {
 
 /**
  * `start`: find the shim of this container's group, or start it, then tell containerd where it
- * is: the address on stdout and in <bundle>/address (which containerd reads back after a restart).
+ * is: the address on stdout (start-answer.ts: plain, or JSON for gRPC) and in <bundle>/address
+ * (which containerd reads back after a restart).
  * The daemon is a new session, so it outlives this process and containerd's; it says "ready" on
  * a pipe once it serves, and only then does start answer.
  */
 export async function startShim(flags: ShimFlags): Promise<number> {
+  const protocol = shimProtocol();
   const bundle = process.cwd();
   const socket = socketPathFor(flags.address, flags.namespace, groupOf(bundle));
   if (!(await socketAnswers(socket))) {
@@ -47,8 +50,14 @@ export async function startShim(flags: ShimFlags): Promise<number> {
       return 1;
     }
   }
-  const address = `unix://${socket}`;
-  writeFileSync(join(bundle, 'address'), address);
-  process.stdout.write(address);
+  // A shim started before gRPC was asked for serves ttrpc only: JSON naming its gRPC socket would send containerd nowhere.
+  if (protocol === 'grpc' && !(await socketAnswers(grpcSocketFor(socket)))) {
+    process.stderr.write(`containerd-shim-tsrun-v2: TSRUN_SHIM_PROTOCOL=grpc, but the running shim of this group (${socket}) does not serve gRPC: it was started without it; stop it (SIGTERM, once its containers are gone) or unset TSRUN_SHIM_PROTOCOL\n`);
+    return 1;
+  }
+  // The address file keeps the plain ttrpc address, which the daemon always serves: it is what
+  // containerd 1.6 reads back after a restart (1.7+ keep their own bootstrap.json beside it).
+  writeFileSync(join(bundle, 'address'), `unix://${socket}`);
+  process.stdout.write(startAnswer(socket, protocol));
   return 0;
 }

@@ -3,7 +3,7 @@ import type * as Protobuf from 'protobufjs';
 
 /**
  * The protobuf messages the shim speaks, written down from containerd's .proto files (api/runtime/
- * task/v2/shim.proto, api/types, api/events, the ttrpc wire types, cgroups' v1 metrics): only the
+ * task/v2/shim.proto, api/types, api/events, the ttrpc wire types, cgroups' v1 and v2 metrics): only the
  * field numbers and wire types matter on the wire, so each message is one line of
  * `name:type=number` (`*` after the type: repeated; `map` is map<string,string>). Enums travel as
  * int32. Built with protobufjs/light from JSON: no .proto parser is loaded at run time.
@@ -70,6 +70,18 @@ const MESSAGES: Record<string, string> = {
   'io.containerd.cgroups.v1.MemoryEntry': 'limit:uint64=1 usage:uint64=2 max:uint64=3 failcnt:uint64=4',
   'io.containerd.cgroups.v1.BlkIOStat': 'ioServiceBytesRecursive:io.containerd.cgroups.v1.BlkIOEntry*=1 ioServicedRecursive:io.containerd.cgroups.v1.BlkIOEntry*=2',
   'io.containerd.cgroups.v1.BlkIOEntry': 'op:string=1 device:string=2 major:uint64=3 minor:uint64=4 value:uint64=5',
+
+  // containerd/cgroups cgroup2/stats/metrics.proto (what containerd's runc shim returns on a unified hierarchy).
+  'io.containerd.cgroups.v2.Metrics': 'pids:io.containerd.cgroups.v2.PidsStat=1 cpu:io.containerd.cgroups.v2.CPUStat=2 memory:io.containerd.cgroups.v2.MemoryStat=4 rdma:io.containerd.cgroups.v2.RdmaStat=5 io:io.containerd.cgroups.v2.IOStat=6 hugetlb:io.containerd.cgroups.v2.HugeTlbStat*=7 memoryEvents:io.containerd.cgroups.v2.MemoryEvents=8',
+  'io.containerd.cgroups.v2.PidsStat': 'current:uint64=1 limit:uint64=2',
+  'io.containerd.cgroups.v2.CPUStat': 'usageUsec:uint64=1 userUsec:uint64=2 systemUsec:uint64=3 nrPeriods:uint64=4 nrThrottled:uint64=5 throttledUsec:uint64=6',
+  'io.containerd.cgroups.v2.MemoryStat': 'anon:uint64=1 file:uint64=2 kernelStack:uint64=3 slab:uint64=4 sock:uint64=5 shmem:uint64=6 fileMapped:uint64=7 fileDirty:uint64=8 fileWriteback:uint64=9 anonThp:uint64=10 inactiveAnon:uint64=11 activeAnon:uint64=12 inactiveFile:uint64=13 activeFile:uint64=14 unevictable:uint64=15 slabReclaimable:uint64=16 slabUnreclaimable:uint64=17 pgfault:uint64=18 pgmajfault:uint64=19 workingsetRefault:uint64=20 workingsetActivate:uint64=21 workingsetNodereclaim:uint64=22 pgrefill:uint64=23 pgscan:uint64=24 pgsteal:uint64=25 pgactivate:uint64=26 pgdeactivate:uint64=27 pglazyfree:uint64=28 pglazyfreed:uint64=29 thpFaultAlloc:uint64=30 thpCollapseAlloc:uint64=31 usage:uint64=32 usageLimit:uint64=33 swapUsage:uint64=34 swapLimit:uint64=35 maxUsage:uint64=36 swapMaxUsage:uint64=37',
+  'io.containerd.cgroups.v2.MemoryEvents': 'low:uint64=1 high:uint64=2 max:uint64=3 oom:uint64=4 oomKill:uint64=5',
+  'io.containerd.cgroups.v2.RdmaStat': 'current:io.containerd.cgroups.v2.RdmaEntry*=1 limit:io.containerd.cgroups.v2.RdmaEntry*=2',
+  'io.containerd.cgroups.v2.RdmaEntry': 'device:string=1 hcaHandles:uint32=2 hcaObjects:uint32=3',
+  'io.containerd.cgroups.v2.IOStat': 'usage:io.containerd.cgroups.v2.IOEntry*=1',
+  'io.containerd.cgroups.v2.IOEntry': 'major:uint64=1 minor:uint64=2 rbytes:uint64=3 wbytes:uint64=4 rios:uint64=5 wios:uint64=6',
+  'io.containerd.cgroups.v2.HugeTlbStat': 'current:uint64=1 max:uint64=2 pagesize:string=3',
 };
 
 type JsonNamespace = { nested: Record<string, JsonNamespace | JsonType> };

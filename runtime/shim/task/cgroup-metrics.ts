@@ -27,3 +27,64 @@ export function metricsV1(stats: Stats): AnyMessage {
   };
   return { typeUrl: V1_METRICS, value: encodeMessage(V1_METRICS, metrics) };
 }
+
+const V2_METRICS = 'io.containerd.cgroups.v2.Metrics';
+
+/** stats-v2.ts reports "max" as v1 reports an unlimited counter; containerd's cgroup2 stats report it as the largest uint64. */
+const UNLIMITED_V1 = 9223372036854771712;
+const MAX_UINT64 = '18446744073709551615';
+const limitOf = (n: number): number | string => (n >= UNLIMITED_V1 ? MAX_UINT64 : n);
+
+/** memory.stat keys that containerd's v2 MemoryStat carries, each under the camel-cased field of the same name. */
+const MEMORY_STAT_KEYS = [
+  'anon', 'file', 'kernel_stack', 'slab', 'sock', 'shmem', 'file_mapped', 'file_dirty', 'file_writeback', 'anon_thp',
+  'inactive_anon', 'active_anon', 'inactive_file', 'active_file', 'unevictable', 'slab_reclaimable', 'slab_unreclaimable',
+  'pgfault', 'pgmajfault', 'workingset_refault', 'workingset_activate', 'workingset_nodereclaim', 'pgrefill', 'pgscan',
+  'pgsteal', 'pgactivate', 'pgdeactivate', 'pglazyfree', 'pglazyfreed', 'thp_fault_alloc', 'thp_collapse_alloc',
+];
+const camel = (key: string) => key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * tsrun's stats of a unified (v2) cgroup (stats-v2.ts: runc's shape, as `tsrun events` prints it)
+ * as containerd's cgroups v2 Metrics in an Any, what `ctr task metrics` decodes on such a host.
+ * The runc shape is turned back where it differs: nanoseconds to the microseconds cgroup v2
+ * counts, v1-style memory+swap to swap alone, per-operation blkio entries to one entry per device.
+ * memory.events is not part of that shape and comes separately.
+ */
+export function metricsV2(stats: Stats, memoryEvents: Record<string, number> = {}): AnyMessage {
+  const usec = (ns: number | undefined) => Math.floor((ns ?? 0) / 1000);
+  const mem = stats.memory;
+  const raw = mem?.raw ?? {};
+  const devices = new Map<string, { major: number; minor: number; rbytes: number; wbytes: number; rios: number; wios: number }>();
+  const add = (entries: { major: number; minor: number; op: string; value: number }[] | undefined, read: 'rbytes' | 'rios', write: 'wbytes' | 'wios') => {
+    for (const e of entries ?? []) {
+      const k = `${e.major}:${e.minor}`;
+      let d = devices.get(k);
+      if (!d) devices.set(k, (d = { major: e.major, minor: e.minor, rbytes: 0, wbytes: 0, rios: 0, wios: 0 }));
+      if (e.op === 'Read') d[read] += e.value;
+      else if (e.op === 'Write') d[write] += e.value;
+    }
+  };
+  add(stats.blkio?.ioServiceBytesRecursive, 'rbytes', 'wbytes');
+  add(stats.blkio?.ioServicedRecursive, 'rios', 'wios');
+  const usage = mem?.usage.usage ?? 0;
+  const memoryLimit = mem?.usage.limit ?? 0;
+  const metrics = {
+    pids: stats.pids && { current: stats.pids.current, limit: stats.pids.limit },
+    cpu: stats.cpu && {
+      usageUsec: usec(stats.cpu.usage.total), userUsec: usec(stats.cpu.usage.user), systemUsec: usec(stats.cpu.usage.kernel),
+      nrPeriods: stats.cpu.throttling.periods ?? 0, nrThrottled: stats.cpu.throttling.throttled_periods ?? 0, throttledUsec: usec(stats.cpu.throttling.throttled_time),
+    },
+    memory: mem && {
+      ...Object.fromEntries(MEMORY_STAT_KEYS.map((k) => [camel(k), raw[k] ?? 0])),
+      usage, usageLimit: limitOf(memoryLimit), maxUsage: mem.usage.max ?? 0,
+      // The runc shape's swap is memory+swap; its limit is unlimited when either one is (then so is swap's here).
+      swapUsage: Math.max(0, (mem.swap.usage ?? 0) - usage),
+      swapLimit: mem.swap.limit >= UNLIMITED_V1 || memoryLimit >= UNLIMITED_V1 ? MAX_UINT64 : Math.max(0, mem.swap.limit - memoryLimit),
+    },
+    io: devices.size ? { usage: [...devices.values()] } : undefined,
+    hugetlb: Object.entries(stats.hugetlb ?? {}).map(([pagesize, h]) => ({ current: h.usage, max: limitOf(h.max), pagesize })),
+    memoryEvents: { low: memoryEvents.low ?? 0, high: memoryEvents.high ?? 0, max: memoryEvents.max ?? 0, oom: memoryEvents.oom ?? 0, oomKill: memoryEvents.oom_kill ?? 0 },
+  };
+  return { typeUrl: V2_METRICS, value: encodeMessage(V2_METRICS, metrics) };
+}

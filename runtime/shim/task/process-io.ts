@@ -1,10 +1,20 @@
-import { closeSync, constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { invalid } from '../ttrpc/rpc-status.ts';
+import { startBinaryLogger, type BinaryLogger } from './binary-logger.ts';
+import type { ChildReaper } from './child-reaper.ts';
 import { makePipe } from './shim-syscalls.ts';
 
-/** The stdio a task or exec was given: fifo paths (containerd's default) or file:// URIs; empty means none. */
+/**
+ * The stdio a task or exec was given: fifo paths (containerd's default), or a log URI in stdout
+ * (ctr --log-uri; the stdout URI decides for both outputs, as in containerd's shims): file://PATH
+ * appends stdout and stderr to PATH, binary://PATH hands both to a logging binary. Empty means none.
+ */
 export interface IoPaths { stdin: string; stdout: string; stderr: string; terminal: boolean }
+
+/** Whose output it is, for a logging binary's environment, and the reaper that must leave that child to Node. */
+export interface IoOwner { id: string; namespace: string; reaper: Pick<ChildReaper, 'spawned' | 'exited'> }
 
 interface Writable { write: (b: Buffer) => unknown }
 
@@ -22,8 +32,11 @@ export class ProcessIo {
   private stdinFifo?: Socket;
   private stdinPipe?: Socket;
   private stops: (() => void)[] = [];
+  private logger?: BinaryLogger;
+  /** with a terminal and a logging binary: where the terminal's output goes */
+  private terminalOut?: number;
 
-  static open(paths: IoPaths, where: string): ProcessIo {
+  static async open(paths: IoPaths, where: string, owner: IoOwner): Promise<ProcessIo> {
     const io = new ProcessIo();
     try {
       if (paths.stdin && !paths.terminal) {
@@ -35,8 +48,25 @@ export class ProcessIo {
       } else {
         io.childFds[0] = openSync('/dev/null', 'r');
       }
-      io.childFds[1] = paths.stdout && !paths.terminal ? io.openOutput(paths.stdout, `${where}.stdout`) : openSync('/dev/null', 'w');
-      io.childFds[2] = paths.stderr && !paths.terminal ? io.openOutput(paths.stderr, `${where}.stderr`) : openSync('/dev/null', 'w');
+      if (paths.stdout.startsWith('binary://')) {
+        io.logger = await startBinaryLogger(paths.stdout, owner.id, owner.namespace, `${where}.stdout`, owner.reaper);
+        if (paths.terminal) {
+          // The terminal's output reaches the logger through the shim's copy: the process gets /dev/null.
+          io.terminalOut = io.logger.stdout;
+          closeSync(io.logger.stderr);
+        } else {
+          io.childFds[1] = io.logger.stdout;
+          io.childFds[2] = io.logger.stderr;
+        }
+      } else if (paths.stdout.startsWith('file://') && !paths.terminal) {
+        // One descriptor for both: the two streams interleave in the file as they were written.
+        io.childFds[1] = io.childFds[2] = openLogFile(paths.stdout, `${where}.stdout`);
+      } else {
+        io.childFds[1] = paths.stdout && !paths.terminal ? io.openOutput(paths.stdout, `${where}.stdout`) : -1;
+        io.childFds[2] = paths.stderr && !paths.terminal ? io.openOutput(paths.stderr, `${where}.stderr`) : -1;
+      }
+      if (io.childFds[1] < 0) io.childFds[1] = openSync('/dev/null', 'w');
+      if (io.childFds[2] < 0) io.childFds[2] = openSync('/dev/null', 'w');
     } catch (err) {
       io.closeChildFds();
       io.close();
@@ -47,7 +77,7 @@ export class ProcessIo {
 
   /** After the helper started: its copies are the ones that count for end-of-file. */
   closeChildFds(): void {
-    for (const fd of this.childFds) if (fd >= 0) closeSync(fd);
+    for (const fd of new Set(this.childFds)) if (fd >= 0) closeSync(fd);
     this.childFds.fill(-1);
   }
 
@@ -65,7 +95,9 @@ export class ProcessIo {
   async attachTerminal(paths: IoPaths, master: Writable & { on: (ev: string, f: (b: Buffer) => void) => unknown }, where: string): Promise<void> {
     let out: WriteStream | undefined;
     if (paths.stdout) {
-      out = createWriteStream('', { fd: this.openOutput(paths.stdout, `${where}.stdout`), autoClose: true });
+      const fd = this.terminalOut ?? (paths.stdout.startsWith('file://') ? openLogFile(paths.stdout, `${where}.stdout`) : this.openOutput(paths.stdout, `${where}.stdout`));
+      this.terminalOut = undefined; // the stream owns it now
+      out = createWriteStream('', { fd, autoClose: true });
       out.on('error', () => undefined);
       this.stops.push(() => out!.destroy());
     }
@@ -82,6 +114,9 @@ export class ProcessIo {
     this.closeStdin();
     for (const stop of this.stops.splice(0)) stop();
     for (const fd of this.keep.splice(0)) closeSync(fd);
+    if (this.terminalOut !== undefined) { closeSync(this.terminalOut); this.terminalOut = undefined; }
+    this.logger?.stop();
+    this.logger = undefined;
   }
 
   /**
@@ -105,14 +140,25 @@ export class ProcessIo {
   }
 
   private openOutput(path: string, what: string): number {
+    if (path.startsWith('file://')) return openLogFile(path, what);
     try {
-      if (path.startsWith('file://')) return openSync(new URL(path).pathname, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
-      if (path.includes('://')) throw invalid(`${what}: ${path}: only fifo paths and file:// URIs are supported`);
+      if (path.includes('://')) throw invalid(`${what}: ${path}: only fifo paths, file:// and binary:// URIs are supported`);
       this.keep.push(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
       return openSync(path, constants.O_WRONLY);
     } catch (err) {
       if (err instanceof Error && 'code' in err && typeof err.code === 'string') throw invalid(`${what}: ${path}: ${err.message}`);
       throw err;
     }
+  }
+}
+
+/** file://PATH: appended to, made with its directory if missing (0755, the file 0644), as containerd's shims do. */
+function openLogFile(uri: string, what: string): number {
+  try {
+    const path = decodeURIComponent(new URL(uri).pathname);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+  } catch (err) {
+    throw invalid(`${what}: ${uri}: ${(err as Error).message}`);
   }
 }

@@ -4,9 +4,12 @@ import type { LinuxResources, Process } from '../../../spec/types.ts';
 import { TsrunError } from '../../cli/errors.ts';
 import type { Logger } from '../../cli/logger.ts';
 import { cgroupPids } from '../../cgroups/cgroup-manager.ts';
-import { detectCgroupLayout } from '../../cgroups/cgroup-layout.ts';
+import { detectCgroupLayout, type CgroupLayout } from '../../cgroups/cgroup-layout.ts';
+import { unifiedDir } from '../../cgroups/apply-resources.ts';
 import { readStatsV1 } from '../../cgroups/stats-v1.ts';
+import { memoryEventsV2, readStatsV2 } from '../../cgroups/stats-v2.ts';
 import { setWindowSize } from '../../console/window-size.ts';
+import { OomCounter } from '../../container/container-events.ts';
 import { createContainer } from '../../container/create-container.ts';
 import { deleteContainer } from '../../container/delete-container.ts';
 import { execInContainer } from '../../container/exec-in-container.ts';
@@ -21,7 +24,8 @@ import type { EventPublisher } from '../events/event-publisher.ts';
 import { timestampOf, type AnyMessage, type Timestamp } from '../protocol/proto-schema.ts';
 import { Code, RpcError, invalid, notFound, precondition } from '../ttrpc/rpc-status.ts';
 import type { ChildReaper } from './child-reaper.ts';
-import { metricsV1 } from './cgroup-metrics.ts';
+import { metricsV1, metricsV2 } from './cgroup-metrics.ts';
+import { OomWatch } from './oom-watch.ts';
 import { ProcessIo, type IoPaths } from './process-io.ts';
 import { mountRootfs, unmountRootfs, type MountSpec } from './rootfs-mounts.ts';
 import type { TaskHandlers } from './task-methods.ts';
@@ -63,6 +67,8 @@ export interface TaskServiceOptions {
   onEmpty: () => void;
   /** a task was created: the daemon stays */
   onBusy: () => void;
+  /** how often running tasks' OOM counters are looked at (default 1000 ms) */
+  oomPollMs?: number;
 }
 
 const EXEC_SPEC = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
@@ -102,6 +108,10 @@ function asRpc(err: unknown, what: string): never {
 export function taskService(opts: TaskServiceOptions): TaskHandlers {
   const tasks = new Map<string, Task>();
   const key = (ns: string, id: string) => `${ns}/${id}`;
+  // The mount table does not change under a running shim: read once, not per Create or Stats.
+  let layout: CgroupLayout | undefined;
+  const cgroupLayout = () => (layout ??= detectCgroupLayout());
+  const oom = new OomWatch(opts.oomPollMs ?? 1000);
   const taskOf = (ns: string, id: string, method: string): Task => {
     if (!id) throw invalid(`${method}: id: required`);
     const t = tasks.get(key(ns, id));
@@ -124,6 +134,9 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       if (p.master !== undefined) { closeFd(p.master); p.master = undefined; }
       p.markExited(code);
       opts.logger.debug(`task ${t.id}${p.execId ? ` exec ${p.execId}` : ''}: pid ${p.pid} exited with status ${code}`);
+      // An OOM kill behind this exit is published before it, as containerd expects.
+      oom.check(key(t.namespace, t.id));
+      if (!p.execId) oom.unwatch(key(t.namespace, t.id));
       opts.events.publish(t.namespace, '/tasks/exit', { containerId: t.id, id: p.execId || t.id, pid: p.pid, exitStatus: code, exitedAt: timestampOf(p.exitedAt!) });
     });
   };
@@ -156,9 +169,9 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       let pair: [number, number] | undefined;
       try {
         t.rootfsMount = mountRootfs(req.bundle, req.rootfs);
-        pio = ProcessIo.open(io, `Create ${req.id}`);
+        pio = await ProcessIo.open(io, `Create ${req.id}`, { id: req.id, namespace: ns, reaper: opts.reaper });
         pair = req.terminal ? socketPair() : undefined;
-        const { init } = await createContainer({
+        const { init, record } = await createContainer({
           store: opts.store(ns), id: req.id, bundle: req.bundle, noPivot: false, noNewKeyring: false, preserveFds: 0,
           foreground: true, terminalSocket: pair?.[1], stdio: pio.childFds, logger: opts.logger,
           onHelperSpawned: (pid) => { opts.reaper.spawned(pid); if (pair) closeFd(pair[1]); },
@@ -166,6 +179,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
         pio.closeChildFds();
         p.stdio = pio;
         p.pid = init.pid;
+        oom.watch(key(ns, req.id), new OomCounter(cgroupLayout(), record.cgroupPaths), () => opts.events.publish(ns, '/tasks/oom', { containerId: req.id }));
         const output = pair ? takeMaster(p, pair[0], pio) : Promise.resolve();
         follow(t, p, init, output, pio);
       } catch (err) {
@@ -173,6 +187,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
         pio?.close();
         if (pair) { try { closeFd(pair[0]); } catch { /* closed */ } }
         if (t.rootfsMount) { try { unmountRootfs(t.rootfsMount); } catch (e) { opts.logger.warn((e as Error).message); } }
+        oom.unwatch(key(ns, req.id));
         tasks.delete(key(ns, req.id));
         throw err;
       }
@@ -195,7 +210,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       let pio: ProcessIo | undefined;
       let pair: [number, number] | undefined;
       try {
-        pio = ProcessIo.open(p.io, `Exec ${req.execId}`);
+        pio = await ProcessIo.open(p.io, `Exec ${req.execId}`, { id: t.id, namespace: ns, reaper: opts.reaper });
         pair = p.io.terminal ? socketPair() : undefined;
         let launched: LaunchedInit | undefined;
         await execInContainer({
@@ -260,6 +275,7 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
       try { deleteContainer(opts.store(ns), t.id, true, (m) => opts.logger.warn(m)); } catch (err) { asRpc(err, `Delete ${req.id}`); }
       if (p.status === Status.Created) { await p.exited; }
       if (t.rootfsMount) unmountRootfs(t.rootfsMount);
+      oom.unwatch(key(ns, t.id));
       tasks.delete(key(ns, t.id));
       opts.events.publish(ns, '/tasks/delete', { containerId: t.id, pid: p.pid, exitStatus: p.exitStatus, exitedAt: exitTimestamp(p), id: t.id });
       return { pid: p.pid, exitStatus: p.exitStatus, exitedAt: exitTimestamp(p) };
@@ -334,10 +350,11 @@ export function taskService(opts: TaskServiceOptions): TaskHandlers {
 
     async Stats(req: { id: string }, ns) {
       const t = taskOf(ns, req.id, 'Stats');
-      const layout = detectCgroupLayout();
-      if (layout.kind === 'unified') throw new RpcError(Code.UNIMPLEMENTED, `Stats ${req.id}: cgroup v2 metrics are not supported by the tsrun shim yet`);
+      const layout = cgroupLayout();
       const record = opts.store(ns).load(t.id);
-      return { stats: metricsV1(readStatsV1(layout, record.cgroupPaths)) };
+      if (layout.kind !== 'unified') return { stats: metricsV1(readStatsV1(layout, record.cgroupPaths)) };
+      const dir = unifiedDir(layout, { paths: record.cgroupPaths });
+      return { stats: metricsV2(readStatsV2(dir), memoryEventsV2(dir)) };
     },
 
     async Connect(req: { id: string }, ns) {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { IMAGE, leftovers, startShimEnv, type ShimEnv } from './shim-env.ts';
 import { startContainerd } from '../../test/clients/daemons.ts';
@@ -120,6 +120,85 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
       assert.equal(env.ctr(['container', 'rm', id]).status, 0);
     } finally {
       removeAll(id);
+    }
+  });
+
+  test('an OOM kill is published as /tasks/oom for the container, before its /tasks/exit, as with runc', async () => {
+    const { spawn } = await import('node:child_process');
+    const events = spawn('ctr', ['-a', join(env.dir, 'containerd/containerd.sock'), 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let lines = '';
+    events.stdout.on('data', (b: Buffer) => { lines += b.toString(); });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // ctr events subscribes before the runs
+      for (const rt of [TSRUN_RT, RUNC_RT]) {
+        const id = name('oom');
+        // dd's 64 MiB buffer cannot fit under a 16 MiB limit (no swap here): the OOM killer takes dd, the init.
+        const r = run(rt, id, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], ['--rm', '--memory-limit', String(16 * 2 ** 20)]);
+        assert.equal(r.status, 137, `${rt}: ${r.stderr}`);
+        const mine = () => lines.split('\n').filter((l) => l.includes(`"${id}"`) || l.includes(`"container_id":"${id}"`));
+        for (let i = 0; i < 50 && !mine().some((l) => / \/tasks\/delete /.test(l)); i++) await new Promise((res) => setTimeout(res, 100));
+        const topics = mine().map((l) => / (\/tasks\/[\w-]+) /.exec(l)?.[1]).filter(Boolean);
+        assert.ok(topics.includes('/tasks/oom'), `${rt}: /tasks/oom among ${topics.join(' ')}`);
+        assert.ok(topics.indexOf('/tasks/oom') < topics.indexOf('/tasks/exit'), `${rt}: oom before exit: ${topics.join(' ')}`);
+      }
+      // A kill of another process while the task runs on is reported too (the shim's periodic look).
+      for (const rt of [TSRUN_RT, RUNC_RT]) {
+        const id = name('oomrun');
+        assert.equal(run(rt, id, ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000'], ['-d', '--memory-limit', String(16 * 2 ** 20)]).status, 0);
+        try {
+          const oom = () => lines.split('\n').some((l) => l.includes('/tasks/oom') && l.includes(`"${id}"`));
+          for (let i = 0; i < 50 && !oom(); i++) await new Promise((res) => setTimeout(res, 100));
+          assert.ok(oom(), `${rt}: /tasks/oom while the task runs`);
+          assert.equal(status(id), 'RUNNING', rt);
+        } finally {
+          removeAll(id);
+        }
+      }
+    } finally {
+      events.kill();
+    }
+  });
+
+  test('--log-uri file://: stdout and stderr appended to the file (its directory made), as with runc', () => {
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const file = join(env.dir, 'logs', rt, 'sub', 'out.log');
+      for (const n of [1, 2]) {
+        const r = run(rt, name('logfile'), ['sh', '-c', `echo out${n}; echo err${n} >&2`], ['--rm', '--log-uri', `file://${file}`]);
+        assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+        assert.equal(r.stdout, '', `${rt}: nothing reaches ctr itself`);
+      }
+      // Appended run after run; within a run the runc shim copies the two streams apart, so their order varies.
+      const lines = readFileSync(file, 'utf8').split('\n');
+      assert.deepEqual([lines.slice(0, 2).sort(), lines.slice(2, 4).sort(), lines.slice(4)], [['err1', 'out1'], ['err2', 'out2'], ['']], rt);
+    }
+  });
+
+  test('--log-uri binary://: the logging binary gets stdout on fd 3, stderr on fd 4, readiness on fd 5, the query as args, the id and namespace', async () => {
+    const logger = join(env.dir, 'logger.sh');
+    // Ready before it reads (the shim waits for fd 5 to close before the process starts); it reads
+    // the two streams one after the other to their end (the pipes hold this little), and a SIGTERM
+    // from the shim after the process exited must not cut that short.
+    writeFileSync(logger, [
+      '#!/bin/sh',
+      "trap '' TERM",
+      'echo "$@" > "$2/$CONTAINER_ID.args"',
+      'echo "id=$CONTAINER_ID ns=$CONTAINER_NAMESPACE" > "$2/$CONTAINER_ID.env"',
+      'exec 5>&-',
+      'cat <&3 > "$2/$CONTAINER_ID.out"',
+      'cat <&4 > "$2/$CONTAINER_ID.err"',
+    ].join('\n'), { mode: 0o755 });
+    for (const rt of [TSRUN_RT, RUNC_RT]) {
+      const dir = join(env.dir, 'binlogs', rt.replace(/\W/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      const id = name('logbin');
+      const r = run(rt, id, ['sh', '-c', 'echo to-out; echo to-err >&2'], ['--rm', '--log-uri', `binary://${logger}?dir=${dir}&x`]);
+      assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+      const file = (ext: string) => { try { return readFileSync(join(dir, `${id}.${ext}`), 'utf8'); } catch { return ''; } };
+      for (let i = 0; i < 50 && (file('out') !== 'to-out\n' || file('err') !== 'to-err\n'); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(file('out'), 'to-out\n', rt);
+      assert.equal(file('err'), 'to-err\n', rt);
+      assert.equal(file('env'), `id=${id} ns=tsrun-test\n`, rt);
+      assert.equal(file('args'), `dir ${dir} x \n`, `${rt}: a key without a value comes with an empty argument`);
     }
   });
 

@@ -84,7 +84,8 @@ export async function startShimEnv(label: string): Promise<ShimEnv> {
 /** SIGKILLs every process in the cgroups under parent; returns how many there were. */
 function killCgroupProcesses(parent: string): number {
   let n = 0;
-  for (const d of cgroupsUnder(parent).filter((c) => c.includes('/pids/') || c.includes('/memory/'))) {
+  const unified = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  for (const d of cgroupsUnder(parent).filter((c) => unified || c.includes('/pids/') || c.includes('/memory/'))) {
     let procs: number[] = [];
     try { procs = readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number); } catch { /* removed */ }
     for (const pid of procs) { n++; try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }

@@ -16,6 +16,7 @@ import { defaultSpec } from '../../container/default-spec.ts';
 import { busyboxRootfs } from '../../test/harness.ts';
 import { cgroupsUnder, removeCgroupParent } from '../../test/clients/daemons.ts';
 import { taskServiceDefinition } from '../grpc/task-grpc-definition.ts';
+import { decodeMessage } from '../protocol/proto-schema.ts';
 import { grpcSocketFor } from '../shim-paths.ts';
 import { SHIM } from './shim-env.ts';
 
@@ -68,6 +69,13 @@ describe('the task service over gRPC', { skip: process.getuid?.() !== 0 && 'need
     const created = await rpc('Create')({ id: 'g1', bundle: join(dir, 'bundle'), stdout: `file://${out}` });
     assert.ok(Number(created.pid) > 0);
     assert.equal((await rpc('State')({ id: 'g1' })).status, 1 /* CREATED */);
+    // Stats while the init waits in its cgroup: the metrics type of this host's layout (v1 here, v2 in the guest of npm run test:v2).
+    const { stats } = await rpc('Stats')({ id: 'g1' }) as { stats: { typeUrl: string; value: Uint8Array } };
+    const unified = existsSync('/sys/fs/cgroup/cgroup.controllers');
+    assert.equal(stats.typeUrl, unified ? 'io.containerd.cgroups.v2.Metrics' : 'io.containerd.cgroups.v1.Metrics');
+    const metrics = decodeMessage<{ pids: { current: number }; memory: { usage: number | { usage: number } } }>(stats.typeUrl, stats.value);
+    assert.equal(metrics.pids.current, 1, 'the waiting init');
+    assert.ok((unified ? metrics.memory.usage as number : (metrics.memory.usage as { usage: number }).usage) > 0, 'memory in use');
     assert.equal((await rpc('Start')({ id: 'g1' })).pid, created.pid);
     const waited = await rpc('Wait')({ id: 'g1' });
     assert.equal(waited.exitStatus, 3);

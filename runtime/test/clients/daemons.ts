@@ -119,22 +119,28 @@ export function unmountUnder(dir: string): void {
   for (const p of points) spawnSync('umount', ['-l', p]);
 }
 
-/** cgroup directories under parent in every v1 hierarchy, deepest first. */
+/** The root of every cgroup hierarchy: each v1 controller's mount, or the one pure v2 tree (the qemu guest of npm run test:v2). */
+function cgroupRoots(): string[] {
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup'];
+  return existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h)) : [];
+}
+
+/** cgroup directories under parent in every hierarchy, deepest first. */
 export function cgroupsUnder(parent: string): string[] {
   const found: string[] = [];
-  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+  for (const root of cgroupRoots()) {
     const walk = (d: string) => {
       if (!existsSync(d)) return;
       for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) { walk(join(d, e.name)); found.push(join(d, e.name)); }
     };
-    walk(join('/sys/fs/cgroup', h, parent));
+    walk(join(root, parent));
   }
   return found;
 }
 
 export function removeCgroupParent(parent: string): void {
   for (const d of cgroupsUnder(parent)) { try { rmdirSync(d); } catch { /* busy: the test reports it */ } }
-  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
-    try { rmdirSync(join('/sys/fs/cgroup', h, parent)); } catch { /* absent */ }
+  for (const root of cgroupRoots()) {
+    try { rmdirSync(join(root, parent)); } catch { /* absent */ }
   }
 }
