@@ -42,8 +42,7 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
   handler: async (argv) => {
     const { unpackImage } = await import('../bundle/unpack-image.ts');
     // yargs leaves words after `--` in argv._, behind the command name: they are the command too.
-    const positional = argv._.map(String);
-    const args = [...(argv.args ?? []).map(String), ...positional.slice(positional.indexOf('unpack') + 1)];
+    const args = [...(argv.args ?? []).map(String), ...argv._.slice(1).map(String)];
     const started = process.hrtime.bigint();
     // Ctrl-C or a kill stops at the next chunk, so the failure path can unmount and remove what was made.
     const interrupt = new AbortController();

@@ -6,7 +6,7 @@
 // and writes medians, the ratio to umoci and peak RSS (GNU time) to scripts/bench/results/unpack.md.
 // By default everything runs on a tmpfs mounted for the run (this VM's disk writeback makes single
 // runs vary 3x); BENCH_DISK=1 runs under /var/tmp instead. tsimg runs as one esbuild bundle of the
-// CLI entry imgtool/cli/main.ts, as the shipped dist/tsimg.mjs does. All bundles, mounts and
+// CLI entry imgtool/cli/main.ts, as the shipped dist/tsimg.cjs does. All bundles, mounts and
 // temp dirs are removed on exit, failure included.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,8 +24,8 @@ if (!existsSync('/usr/bin/time')) execFileSync('apt-get', ['install', '-y', 'tim
 
 const layoutCache = execFileSync('bash', [join(repo, 'scripts', 'bench', 'unpack-bench-image.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 // The shipped CLI, as users run it (npm run build makes it).
-const cli = join(repo, 'dist', 'tsimg.mjs');
-if (!existsSync(cli)) throw new Error('bench: dist/tsimg.mjs is missing: run npm run build first');
+const cli = join(repo, 'dist', 'tsimg.cjs');
+if (!existsSync(cli)) throw new Error('bench: dist/tsimg.cjs is missing: run npm run build first');
 
 const work = mkdtempSync(join(onDisk ? '/var/tmp' : '/tmp', 'tsimg-bench-'));
 let tmpfsMounted = false;
@@ -35,7 +35,6 @@ function cleanup(): void {
   for (const b of overlayBundles) spawnSync('node', [cli, 'rm-bundle', b]);
   if (tmpfsMounted) spawnSync('umount', [work]);
   rmSync(work, { recursive: true, force: true });
-  rmSync(cli, { force: true });
 }
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 process.on('SIGTERM', () => { cleanup(); process.exit(143); });
