@@ -83,6 +83,8 @@ await bundle('imgtool/cli/main.ts', 'dist/tsimg-main.cjs', '', {
   'process.env.TSIMG_BUNDLE': JSON.stringify('1'),
   'process.env.TSIMG_VERSION': JSON.stringify(`${pkg.version} (${commit.slice(0, 12)})`),
 }, [lazyStringWidth]);
+// The worker thread that extracts layers in parallel (imgtool/bundle/layer-pool.ts) starts from its own small bundle.
+await bundle('imgtool/bundle/layer-worker.ts', 'dist/tsimg-layer-worker.cjs');
 // The node that builds is the node that runs (npm ci builds on the machine): naming it in the
 // shebang spares every call an exec of /usr/bin/env and a walk of $PATH. Rebuild after moving node.
 const loader = readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/^#!.*\n/, `#!${process.execPath}\n`);

@@ -1,10 +1,11 @@
 import { chownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyLayer, mapId, type ApplyPolicy, type IdRange } from '../layer/index.ts';
+import type { IdRange } from '../layer/id-map.ts';
 import { OciLayout } from '../layout-reader/index.ts';
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { copyMetadata } from '../layer/copy-up.ts';
 import { ensureCachedLayers } from './layer-cache.ts';
+import { applyPolicy, type PolicySettings } from './layer-jobs.ts';
 import { isMountPoint, mountOverlay, overlaySupported, unmountOverlay } from './overlay-mount.ts';
 import { buildRuntimeConfig, type ConfigOverrides } from './runtime-config.ts';
 
@@ -21,6 +22,8 @@ export interface UnpackOptions {
   /** Uncompressed bytes one layer may reach; default: the free space where it is written. */
   maxLayerBytes?: number;
   overrides?: ConfigOverrides;
+  /** Layers extracted at once into the cache (overlay only); undefined: one per CPU for large images. */
+  jobs?: number;
   /** Aborting stops between chunks and cleans up as after a failure. */
   signal?: AbortSignal;
   warn?: (message: string) => void;
@@ -57,13 +60,8 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   const bundle = resolve(opts.bundle);
   const createdBundle = prepareBundleDir(bundle);
   const rootfs = join(bundle, 'rootfs');
-  const policy: ApplyPolicy = {
-    chown: !rootless,
-    mapUid: (id) => mapId(uidMap, id, 'uid'),
-    mapGid: (id) => mapId(gidMap, id, 'gid'),
-    mknodDevices: !rootless,
-    warn,
-  };
+  const settings: PolicySettings = { chown: !rootless, uidMap, gidMap, mknodDevices: !rootless };
+  const policy = applyPolicy(settings, warn);
   try {
     mkdirSync(rootfs, { mode: 0o755 });
     // The root belongs to the container's root, as umoci makes it (matters with --uid-map/--gid-map).
@@ -71,8 +69,8 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
     let layersExtracted: number;
     if (overlay) {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
-      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(opts.storeRoot), signal: opts.signal };
-      const cached = await ensureCachedLayers(opts.storeRoot, image, policy, limits);
+      const maxLayerBytes = opts.maxLayerBytes ?? freeBytes(opts.storeRoot);
+      const cached = await ensureCachedLayers(opts.storeRoot, image, { maxLayerBytes, signal: opts.signal, policy: settings, warn, jobs: opts.jobs });
       layersExtracted = cached.extracted;
       const { upper, work } = overlayDirs(bundle);
       mkdirSync(upper, { recursive: true, mode: 0o755 });
@@ -82,6 +80,7 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
       mountOverlay(cached.dirs, upper, work, rootfs);
     } else {
       const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle), signal: opts.signal };
+      const { applyLayer } = await import('../layer/apply-layer.ts');
       for (const layer of image.layers) await applyLayer(layer, { dir: rootfs, format: 'rootfs', lowerDirs: [] }, policy, limits);
       layersExtracted = image.layers.length;
     }

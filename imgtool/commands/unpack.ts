@@ -17,6 +17,7 @@ interface UnpackArgs {
   tty?: boolean;
   hostname?: string;
   'max-layer-size'?: number;
+  jobs?: number;
 }
 
 /** `tsimg unpack IMAGE BUNDLE [-- ARGS...]`: an OCI bundle (rootfs + config.json) from an image in the store. */
@@ -38,7 +39,8 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       .option('user', { alias: 'u', type: 'string', describe: 'name, uid, user:group or uid:gid instead of the image User' })
       .option('tty', { alias: 't', type: 'boolean', describe: 'process.terminal: true' })
       .option('hostname', { type: 'string', describe: 'container hostname' })
-      .option('max-layer-size', { type: 'number', describe: 'bytes one layer may expand to (default: free space where it is written)' }) as unknown as Argv<UnpackArgs>,
+      .option('max-layer-size', { type: 'number', describe: 'bytes one layer may expand to (default: free space where it is written)' })
+      .option('jobs', { type: 'number', describe: 'layers extracted at once into the cache with --overlay (default: one per CPU, up to 4, for images over 16 MiB; 1: in order)' }) as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
     const { unpackImage } = await import('../bundle/unpack-image.ts');
     // yargs leaves words after `--` in argv._, behind the command name: they are the command too.
@@ -58,6 +60,7 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       uidMap: (argv['uid-map'] ?? []).map((m) => parseIdMap(m, '--uid-map')),
       gidMap: (argv['gid-map'] ?? []).map((m) => parseIdMap(m, '--gid-map')),
       maxLayerBytes: argv['max-layer-size'],
+      jobs: argv.jobs,
       overrides: {
         args: args.length ? args : undefined,
         env: argv.env,

@@ -31,7 +31,7 @@ before(() => {
 
 after(() => {
   if (!dir) return;
-  for (const b of ['ours-overlay', 'ours-copy', 'ours-mapped']) {
+  for (const b of ['ours-overlay', 'ours-copy', 'ours-mapped', 'ours-parallel']) {
     try {
       removeBundle(join(dir, b));
     } catch {
@@ -55,6 +55,18 @@ for (const overlay of [false, true]) {
     assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
   });
 }
+
+// The layers extracted at once on worker threads, each without the layers below, and settled
+// against them afterwards (a store of its own, so that nothing is cached yet).
+test('the overlay rootfs matches umoci\'s when the layers are extracted in parallel', { skip: !isRoot && 'needs root' }, async () => {
+  const store = join(dir, 'layout-parallel');
+  writeLayout(store, [{ tag: 'rich', layers: richLayers(), compression: ['gzip', 'none', 'gzip'] }]);
+  const bundle = join(dir, 'ours-parallel');
+  const result = await unpackImage({ storeRoot: store, image: 'rich', bundle, overlay: true, jobs: 3, warn: () => {} });
+  assert.equal(result.layersExtracted, 3);
+  const diffs = diffTrees(reference, snapshotTree(join(bundle, 'rootfs')), 'umoci', 'tsimg');
+  assert.deepEqual(diffs, [], `trees differ:\n${diffs.join('\n')}`);
+});
 
 test('with --uid-map/--gid-map the rootfs matches umoci unpack with the same maps', { skip: !isRoot && 'needs root' }, async () => {
   const maps = ['--uid-map', '0:100000:65536', '--gid-map', '0:200000:65536'];
