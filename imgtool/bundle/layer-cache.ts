@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ApplyLimits } from '../layer/apply-layer.ts';
 import type { ResolvedImage } from '../layout-reader/oci-layout.ts';
 import { chainIDs } from './chain-id.ts';
@@ -9,6 +9,11 @@ import { applyPolicy, type LayerJob, type PolicySettings } from './layer-jobs.ts
 
 export function layerCacheDir(storeRoot: string): string {
   return join(storeRoot, 'layers');
+}
+
+/** The cache directories of an image's layers, bottom first (whether present or not). */
+export function cachedLayerDirs(storeRoot: string, image: ResolvedImage): string[] {
+  return chainIDs(image.layers.map((l) => l.diffID)).map((c) => join(layerCacheDir(storeRoot), 'sha256', c.slice('sha256:'.length)));
 }
 
 export interface CachedLayers {
@@ -40,8 +45,7 @@ export interface ExtractOptions extends ApplyLimits {
  */
 export async function ensureCachedLayers(storeRoot: string, image: ResolvedImage, opts: ExtractOptions): Promise<CachedLayers> {
   const base = layerCacheDir(storeRoot);
-  const chains = chainIDs(image.layers.map((l) => l.diffID));
-  const dirs = chains.map((c) => join(base, 'sha256', c.slice('sha256:'.length)));
+  const dirs = cachedLayerDirs(storeRoot, image);
   const missing = dirs.flatMap((dir, i) => (statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? [] : [i]));
   if (missing.length === 0) return { dirs, extracted: 0 };
 
@@ -58,7 +62,8 @@ export async function ensureCachedLayers(storeRoot: string, image: ResolvedImage
   const extractInProcess = (i: number) => applyLayer(image.layers[i]!, { dir: temps.get(i)!, format: 'overlay-layer', lowerDirs: lowersOf(i) }, policy, limits);
   try {
     for (const i of missing) {
-      const tmp = join(base, 'tmp', `${chains[i]!.slice(7, 19)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      // <chain prefix>-<pid>-<random>: gc removes those whose process is gone.
+      const tmp = join(base, 'tmp', `${basename(dirs[i]!).slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
       mkdirSync(tmp, { mode: 0o755 });
       temps.set(i, tmp);
     }

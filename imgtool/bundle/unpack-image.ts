@@ -4,8 +4,9 @@ import type { IdRange } from '../layer/id-map.ts';
 import { OciLayout } from '../layout-reader/index.ts';
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { copyMetadata } from '../layer/copy-up.ts';
-import { ensureCachedLayers } from './layer-cache.ts';
+import { cachedLayerDirs, ensureCachedLayers, layerCacheDir } from './layer-cache.ts';
 import { applyPolicy, type PolicySettings } from './layer-jobs.ts';
+import { markLayersInUse } from './layer-use.ts';
 import { isMountPoint, mountOverlay, overlaySupported, unmountOverlay } from './overlay-mount.ts';
 import { buildRuntimeConfig, type ConfigOverrides } from './runtime-config.ts';
 
@@ -70,14 +71,20 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
     if (overlay) {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
       const maxLayerBytes = opts.maxLayerBytes ?? freeBytes(opts.storeRoot);
-      const cached = await ensureCachedLayers(opts.storeRoot, image, { maxLayerBytes, signal: opts.signal, policy: settings, warn, jobs: opts.jobs });
-      layersExtracted = cached.extracted;
-      const { upper, work } = overlayDirs(bundle);
-      mkdirSync(upper, { recursive: true, mode: 0o755 });
-      const top = cached.dirs[cached.dirs.length - 1];
-      if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
-      mkdirSync(work, { recursive: true, mode: 0o700 });
-      mountOverlay(cached.dirs, upper, work, rootfs);
+      // Until the overlay is mounted (and so keeps them), a mark keeps gc off the layers.
+      const releaseLayers = await markLayersInUse(layerCacheDir(opts.storeRoot), cachedLayerDirs(opts.storeRoot, image));
+      try {
+        const cached = await ensureCachedLayers(opts.storeRoot, image, { maxLayerBytes, signal: opts.signal, policy: settings, warn, jobs: opts.jobs });
+        layersExtracted = cached.extracted;
+        const { upper, work } = overlayDirs(bundle);
+        mkdirSync(upper, { recursive: true, mode: 0o755 });
+        const top = cached.dirs[cached.dirs.length - 1];
+        if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
+        mkdirSync(work, { recursive: true, mode: 0o700 });
+        mountOverlay(cached.dirs, upper, work, rootfs);
+      } finally {
+        releaseLayers();
+      }
     } else {
       const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle), signal: opts.signal };
       const { applyLayer } = await import('../layer/apply-layer.ts');
