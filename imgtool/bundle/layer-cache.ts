@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,9 +11,15 @@ export function layerCacheDir(storeRoot: string): string {
   return join(storeRoot, 'layers');
 }
 
-/** The cache directories of an image's layers, bottom first (whether present or not). */
-export function cachedLayerDirs(storeRoot: string, image: ResolvedImage): string[] {
-  return chainIDs(image.layers.map((l) => l.diffID)).map((c) => join(layerCacheDir(storeRoot), 'sha256', c.slice('sha256:'.length)));
+/**
+ * The cache directories of an image's layers, bottom first (whether present or not): the ChainID,
+ * and with --uid-map/--gid-map a suffix naming the maps, since the owners on disk are the mapped
+ * ones (`<chain>-map-<16 hex of the maps' digest>`; gc reads the ChainID before the first '-').
+ */
+export function cachedLayerDirs(storeRoot: string, image: ResolvedImage, policy: Pick<PolicySettings, 'uidMap' | 'gidMap'>): string[] {
+  const mapped = policy.uidMap.length + policy.gidMap.length > 0;
+  const suffix = mapped ? `-map-${createHash('sha256').update(JSON.stringify([policy.uidMap, policy.gidMap].map((m) => m.map((r) => [r.container, r.host, r.size])))).digest('hex').slice(0, 16)}` : '';
+  return chainIDs(image.layers.map((l) => l.diffID)).map((c) => join(layerCacheDir(storeRoot), 'sha256', c.slice('sha256:'.length) + suffix));
 }
 
 export interface CachedLayers {
@@ -45,7 +51,7 @@ export interface ExtractOptions extends ApplyLimits {
  */
 export async function ensureCachedLayers(storeRoot: string, image: ResolvedImage, opts: ExtractOptions): Promise<CachedLayers> {
   const base = layerCacheDir(storeRoot);
-  const dirs = cachedLayerDirs(storeRoot, image);
+  const dirs = cachedLayerDirs(storeRoot, image, opts.policy);
   const missing = dirs.flatMap((dir, i) => (statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? [] : [i]));
   if (missing.length === 0) return { dirs, extracted: 0 };
 

@@ -14,7 +14,7 @@ export interface UnpackOptions {
   storeRoot: string;
   image: string;
   bundle: string;
-  /** undefined: overlay where it works (root, overlayfs present, no id maps). */
+  /** undefined: overlay where it works (root, overlayfs present). */
   overlay?: boolean;
   /** undefined: rootless when not running as root. */
   rootless?: boolean;
@@ -55,7 +55,7 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   const uidMap = opts.uidMap ?? [];
   const gidMap = opts.gidMap ?? [];
   if (rootless && (uidMap.length || gidMap.length)) throw new Error('--uid-map/--gid-map need root (files are chowned to the mapped ids); drop --rootless or the maps');
-  const overlay = decideOverlay(opts.overlay, rootless, uidMap.length + gidMap.length > 0);
+  const overlay = decideOverlay(opts.overlay, rootless, warn);
   const image = new OciLayout(opts.storeRoot).resolve(opts.image);
 
   const bundle = resolve(opts.bundle);
@@ -72,7 +72,7 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
       const maxLayerBytes = opts.maxLayerBytes ?? freeBytes(opts.storeRoot);
       // Until the overlay is mounted (and so keeps them), a mark keeps gc off the layers.
-      const releaseLayers = await markLayersInUse(layerCacheDir(opts.storeRoot), cachedLayerDirs(opts.storeRoot, image));
+      const releaseLayers = await markLayersInUse(layerCacheDir(opts.storeRoot), cachedLayerDirs(opts.storeRoot, image, settings));
       try {
         const cached = await ensureCachedLayers(opts.storeRoot, image, { maxLayerBytes, signal: opts.signal, policy: settings, warn, jobs: opts.jobs });
         layersExtracted = cached.extracted;
@@ -104,11 +104,24 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   }
 }
 
-function decideOverlay(requested: boolean | undefined, rootless: boolean, mapped: boolean): boolean {
+/**
+ * Overlay unless refused, or impossible: without overlayfs an explicit --overlay is an error. Without
+ * root a copy is made instead, with a warning when --overlay was asked for: an unprivileged overlay
+ * mount (Linux 5.11+) lives only in the user and mount namespace that made it, which ends with
+ * tsimg, so tsrun could never see it; fuse-overlayfs would need a daemon per bundle and layers in
+ * its own whiteout format, and is not supported.
+ */
+function decideOverlay(requested: boolean | undefined, rootless: boolean, warn: (m: string) => void): boolean {
   if (requested === false) return false;
-  const why = rootless ? 'it needs root (mount)' : mapped ? 'the layer cache holds unmapped ids, so --uid-map/--gid-map need a copy' : !overlaySupported() ? 'this kernel has no overlayfs' : undefined;
-  if (why && requested) throw new Error(`--overlay is not possible here: ${why}; use --no-overlay`);
-  return why === undefined;
+  if (rootless) {
+    if (requested) warn('--overlay needs root here (an unprivileged overlay mount would end with tsimg\'s own namespaces, and fuse-overlayfs is not supported); made a copy instead');
+    return false;
+  }
+  if (!overlaySupported()) {
+    if (requested) throw new Error('--overlay is not possible here: this kernel has no overlayfs; use --no-overlay');
+    return false;
+  }
+  return true;
 }
 
 /** Creates BUNDLE, or accepts an existing empty directory; true when this call created it. */
