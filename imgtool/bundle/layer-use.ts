@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../store/lock.ts';
 import { processAlive } from '../store/write-marks.ts';
@@ -21,7 +21,7 @@ export async function markLayersInUse(layersDir: string, dirs: readonly string[]
   mkdirSync(marks, { recursive: true, mode: 0o700 });
   const mark = join(marks, `${process.pid}-${randomBytes(4).toString('hex')}`);
   await withLock(layersLock(layersDir), () => writeFileSync(mark, dirs.join('\n')));
-  return () => rmSync(mark, { force: true });
+  return () => unlinkSync(mark); // not rmSync, which loads Node's rimraf module on first use
 }
 
 /** The layer directories of marks whose process lives; marks of dead processes are removed. Call under the lock. */
