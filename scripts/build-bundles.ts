@@ -1,6 +1,7 @@
 /**
  * Bundles tsrun into one CommonJS file, dist/tsrun-main.cjs, started by dist/tsrun.cjs (the
- * loader, with a V8 code cache; dist/tsrun links to it). Measured here,
+ * loader, with a V8 code cache; dist/tsrun links to it), and tsimg the same way (dist/tsimg.cjs,
+ * dist/tsimg-main.cjs, and its layer worker dist/tsimg-layer-worker.cjs). Measured here,
  * CommonJS starts ~20 ms sooner than the same code as ES module chunks: Node 20's ESM loader
  * resolves and links asynchronously. Commands stay lazy: esbuild turns each `import()` of a
  * command into a wrapper that runs that module's code only when the command is called.
