@@ -9,6 +9,7 @@ import { removeBundle, unpackImage } from '../index.ts';
 import { layerCacheDir } from '../layer-cache.ts';
 import { markLayersInUse } from '../layer-use.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
+import { removeBundlesQuietly } from '../../test/remove-bundles.ts';
 import { runTsimg } from '../../test/run-tsimg.ts';
 import { makeTar } from '../../test/tar-writer.ts';
 
@@ -35,13 +36,7 @@ before(() => {
 
 after(() => {
   if (!dir) return;
-  for (const b of bundles) {
-    try {
-      removeBundle(b);
-    } catch {
-      /* not made or gone */
-    }
-  }
+  removeBundlesQuietly(bundles);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { removeBundle, unpackImage } from '../index.ts';
+import { unpackImage } from '../index.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
+import { removeBundlesQuietly } from '../../test/remove-bundles.ts';
 import { richLayers } from '../../test/rich-image.ts';
 import { diffTrees, snapshotTree } from '../../test/tree-snapshot.ts';
 
@@ -31,13 +32,7 @@ before(() => {
 
 after(() => {
   if (!dir) return;
-  for (const b of ['ours-overlay', 'ours-copy', 'ours-mapped', 'ours-parallel', 'ours-mapped-overlay']) {
-    try {
-      removeBundle(join(dir, b));
-    } catch {
-      /* not made */
-    }
-  }
+  removeBundlesQuietly(['ours-overlay', 'ours-copy', 'ours-mapped', 'ours-parallel', 'ours-mapped-overlay'].map((b) => join(dir, b)));
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -8,10 +8,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { removeBundle } from '../../bundle/bundle-teardown.ts';
 import { isMountPoint } from '../../bundle/overlay-mount.ts';
 import { busyboxLayer, IMAGE_USER } from '../../test/busybox-image.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
+import { removeBundlesQuietly } from '../../test/remove-bundles.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const main = join(repo, 'imgtool', 'cli', 'main.ts');
@@ -30,13 +30,7 @@ before(() => {
 
 after(() => {
   // Unmount before deleting anything, even when a test failed half way.
-  for (const b of bundles) {
-    try {
-      removeBundle(b);
-    } catch {
-      /* never made */
-    }
-  }
+  removeBundlesQuietly(bundles);
   rmSync(dir, { recursive: true, force: true });
 });
 
