@@ -46,6 +46,7 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
     // yargs leaves words after `--` in argv._, behind the command name: they are the command too.
     const args = [...(argv.args ?? []).map(String), ...argv._.slice(1).map(String)];
     const started = process.hrtime.bigint();
+    if (argv.jobs !== undefined && !(Number.isInteger(argv.jobs) && argv.jobs >= 1)) throw new Error(`--jobs ${argv.jobs}: expected a whole number of at least 1`);
     // Ctrl-C or a kill stops at the next chunk, so the failure path can unmount and remove what was made.
     const interrupt = new AbortController();
     const stop = () => interrupt.abort();
