@@ -13,7 +13,7 @@ import { writeLayout } from '../imgtool/test/oci-layout-builder.ts';
 import { startRegistry } from '../imgtool/test/registry-server.ts';
 
 const repo = join(import.meta.dirname, '..');
-const tsimg = join(repo, 'dist/tsimg.mjs');
+const tsimg = join(repo, 'dist/tsimg.cjs');
 const tsrun = join(repo, 'dist/tsrun');
 const work = mkdtempSync(join(tmpdir(), 'tsrun-demo-'));
 const store = join(work, 'store');

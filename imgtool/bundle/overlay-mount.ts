@@ -21,7 +21,23 @@ export function mountOverlay(lowersBottomFirst: readonly string[], upper: string
   mount('overlay', target, 'overlay', 0, data);
 }
 
-/** Mount points from /proc/self/mountinfo (field 5, with the kernel's octal escapes undone). */
+/** One line of /proc/self/mountinfo: the mount point, the filesystem type and its superblock options, the kernel's octal escapes undone. */
+export interface MountEntry {
+  mountPoint: string;
+  fsType: string;
+  superOptions: string;
+}
+
+export function readMountInfo(): MountEntry[] {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((line) => {
+    // Optional fields end with '-', after which come the type, the source and the superblock options.
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-', 6);
+    return { mountPoint: unescape(fields[4] ?? ''), fsType: fields[dash + 1] ?? '', superOptions: unescape(fields[dash + 3] ?? '') };
+  });
+}
+
 export function isMountPoint(path: string): boolean {
   let real: string;
   try {
@@ -29,8 +45,18 @@ export function isMountPoint(path: string): boolean {
   } catch {
     return false;
   }
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === real);
+  return readMountInfo().some((m) => m.mountPoint === real);
+}
+
+/** The lower directories of every overlay mounted in this mount namespace (paths never hold ',' or ':', see mountOverlay). */
+export function mountedOverlayLowers(): Set<string> {
+  const lowers = new Set<string>();
+  for (const m of readMountInfo()) {
+    if (m.fsType !== 'overlay') continue;
+    const option = m.superOptions.split(',').find((o) => o.startsWith('lowerdir='));
+    for (const dir of option?.slice('lowerdir='.length).split(':') ?? []) lowers.add(dir);
+  }
+  return lowers;
 }
 
 export function unmountOverlay(target: string): void {

@@ -1,10 +1,12 @@
 import { chownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyLayer, mapId, type ApplyPolicy, type IdRange } from '../layer/index.ts';
+import type { IdRange } from '../layer/id-map.ts';
 import { OciLayout } from '../layout-reader/index.ts';
 import type { RuntimeConfig } from '../../spec/types.ts';
 import { copyMetadata } from '../layer/copy-up.ts';
-import { ensureCachedLayers } from './layer-cache.ts';
+import { cachedLayerDirs, ensureCachedLayers, layerCacheDir } from './layer-cache.ts';
+import { applyPolicy, type PolicySettings } from './layer-jobs.ts';
+import { markLayersInUse } from './layer-use.ts';
 import { isMountPoint, mountOverlay, overlaySupported, unmountOverlay } from './overlay-mount.ts';
 import { buildRuntimeConfig, type ConfigOverrides } from './runtime-config.ts';
 
@@ -12,7 +14,7 @@ export interface UnpackOptions {
   storeRoot: string;
   image: string;
   bundle: string;
-  /** undefined: overlay where it works (root, overlayfs present, no id maps). */
+  /** undefined: overlay where it works (root, overlayfs present). */
   overlay?: boolean;
   /** undefined: rootless when not running as root. */
   rootless?: boolean;
@@ -21,6 +23,8 @@ export interface UnpackOptions {
   /** Uncompressed bytes one layer may reach; default: the free space where it is written. */
   maxLayerBytes?: number;
   overrides?: ConfigOverrides;
+  /** Layers extracted at once into the cache (overlay only); undefined: one per CPU for large images. */
+  jobs?: number;
   /** Aborting stops between chunks and cleans up as after a failure. */
   signal?: AbortSignal;
   warn?: (message: string) => void;
@@ -51,19 +55,14 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   const uidMap = opts.uidMap ?? [];
   const gidMap = opts.gidMap ?? [];
   if (rootless && (uidMap.length || gidMap.length)) throw new Error('--uid-map/--gid-map need root (files are chowned to the mapped ids); drop --rootless or the maps');
-  const overlay = decideOverlay(opts.overlay, rootless, uidMap.length + gidMap.length > 0);
+  const overlay = decideOverlay(opts.overlay, rootless, warn);
   const image = new OciLayout(opts.storeRoot).resolve(opts.image);
 
   const bundle = resolve(opts.bundle);
   const createdBundle = prepareBundleDir(bundle);
   const rootfs = join(bundle, 'rootfs');
-  const policy: ApplyPolicy = {
-    chown: !rootless,
-    mapUid: (id) => mapId(uidMap, id, 'uid'),
-    mapGid: (id) => mapId(gidMap, id, 'gid'),
-    mknodDevices: !rootless,
-    warn,
-  };
+  const settings: PolicySettings = { chown: !rootless, uidMap, gidMap, mknodDevices: !rootless };
+  const policy = applyPolicy(settings, warn);
   try {
     mkdirSync(rootfs, { mode: 0o755 });
     // The root belongs to the container's root, as umoci makes it (matters with --uid-map/--gid-map).
@@ -71,17 +70,24 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
     let layersExtracted: number;
     if (overlay) {
       mkdirSync(opts.storeRoot, { recursive: true, mode: 0o700 });
-      const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(opts.storeRoot), signal: opts.signal };
-      const cached = await ensureCachedLayers(opts.storeRoot, image, policy, limits);
-      layersExtracted = cached.extracted;
-      const { upper, work } = overlayDirs(bundle);
-      mkdirSync(upper, { recursive: true, mode: 0o755 });
-      const top = cached.dirs[cached.dirs.length - 1];
-      if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
-      mkdirSync(work, { recursive: true, mode: 0o700 });
-      mountOverlay(cached.dirs, upper, work, rootfs);
+      const maxLayerBytes = opts.maxLayerBytes ?? freeBytes(opts.storeRoot);
+      // Until the overlay is mounted (and so keeps them), a mark keeps gc off the layers.
+      const releaseLayers = await markLayersInUse(layerCacheDir(opts.storeRoot), cachedLayerDirs(opts.storeRoot, image, settings));
+      try {
+        const cached = await ensureCachedLayers(opts.storeRoot, image, { maxLayerBytes, signal: opts.signal, policy: settings, warn, jobs: opts.jobs });
+        layersExtracted = cached.extracted;
+        const { upper, work } = overlayDirs(bundle);
+        mkdirSync(upper, { recursive: true, mode: 0o755 });
+        const top = cached.dirs[cached.dirs.length - 1];
+        if (top) copyMetadata(top, lstatSync(top), upper); // the image's root owner and mode (see LayerApplier)
+        mkdirSync(work, { recursive: true, mode: 0o700 });
+        mountOverlay(cached.dirs, upper, work, rootfs);
+      } finally {
+        releaseLayers();
+      }
     } else {
       const limits = { maxLayerBytes: opts.maxLayerBytes ?? freeBytes(bundle), signal: opts.signal };
+      const { applyLayer } = await import('../layer/apply-layer.ts');
       for (const layer of image.layers) await applyLayer(layer, { dir: rootfs, format: 'rootfs', lowerDirs: [] }, policy, limits);
       layersExtracted = image.layers.length;
     }
@@ -98,11 +104,24 @@ export async function unpackImage(opts: UnpackOptions): Promise<UnpackResult> {
   }
 }
 
-function decideOverlay(requested: boolean | undefined, rootless: boolean, mapped: boolean): boolean {
+/**
+ * Overlay unless refused, or impossible: without overlayfs an explicit --overlay is an error. Without
+ * root a copy is made instead, with a warning when --overlay was asked for: an unprivileged overlay
+ * mount (Linux 5.11+) lives only in the user and mount namespace that made it, which ends with
+ * tsimg, so tsrun could never see it; fuse-overlayfs would need a daemon per bundle and layers in
+ * its own whiteout format, and is not supported.
+ */
+function decideOverlay(requested: boolean | undefined, rootless: boolean, warn: (m: string) => void): boolean {
   if (requested === false) return false;
-  const why = rootless ? 'it needs root (mount)' : mapped ? 'the layer cache holds unmapped ids, so --uid-map/--gid-map need a copy' : !overlaySupported() ? 'this kernel has no overlayfs' : undefined;
-  if (why && requested) throw new Error(`--overlay is not possible here: ${why}; use --no-overlay`);
-  return why === undefined;
+  if (rootless) {
+    if (requested) warn('--overlay needs root here (an unprivileged overlay mount would end with tsimg\'s own namespaces, and fuse-overlayfs is not supported); made a copy instead');
+    return false;
+  }
+  if (!overlaySupported()) {
+    if (requested) throw new Error('--overlay is not possible here: this kernel has no overlayfs; use --no-overlay');
+    return false;
+  }
+  return true;
 }
 
 /** Creates BUNDLE, or accepts an existing empty directory; true when this call created it. */

@@ -1,27 +1,11 @@
-/** Options every command takes, and the objects they build: the store and a registry client. */
-import type { Argv } from 'yargs';
+/** The objects every command's options build: the store and a registry client (the options themselves: global-flags.ts). */
 import { RegistryClient } from '../registry/client.ts';
 import { defaultStoreRoot } from '../store/default-root.ts';
 import { OciStore } from '../store/layout.ts';
 
-export interface GlobalOptions {
-  root?: string;
-  insecure?: boolean;
-  'tls-verify'?: boolean;
-  authfile?: string;
-  quiet?: boolean;
-  format?: string;
-}
+import type { GlobalOptions } from './global-flags.ts';
 
-export function withGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
-  return argv
-    .option('root', { type: 'string', describe: 'store directory (default /var/lib/tsimg as root, else $XDG_DATA_HOME/tsimg)', global: true })
-    .option('insecure', { type: 'boolean', describe: 'allow plain http and unverified TLS for every registry', global: true })
-    .option('tls-verify', { type: 'boolean', describe: 'verify TLS certificates (--tls-verify=false is --insecure)', global: true })
-    .option('authfile', { type: 'string', describe: 'credentials file (default $REGISTRY_AUTH_FILE, then ~/.config/tsimg/auth.json, ~/.docker/config.json)', global: true })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only the result', global: true })
-    .option('format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'output format', global: true }) as Argv<T & GlobalOptions>;
-}
+export { type GlobalOptions, withGlobalOptions } from './global-flags.ts';
 
 export function openStore(options: GlobalOptions): OciStore {
   return OciStore.open(options.root ?? defaultStoreRoot());

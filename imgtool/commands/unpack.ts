@@ -17,6 +17,7 @@ interface UnpackArgs {
   tty?: boolean;
   hostname?: string;
   'max-layer-size'?: number;
+  jobs?: number;
 }
 
 /** `tsimg unpack IMAGE BUNDLE [-- ARGS...]`: an OCI bundle (rootfs + config.json) from an image in the store. */
@@ -31,20 +32,21 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       .option('root', { type: 'string', describe: 'store root (default /var/lib/tsimg as root, $XDG_DATA_HOME/tsimg otherwise)' })
       .option('overlay', { type: 'boolean', describe: 'rootfs as an overlay of cached layers (default where overlayfs works); --no-overlay copies' })
       .option('rootless', { type: 'boolean', describe: 'unpack without root: no chown, no device nodes, rootless config.json' })
-      .option('uid-map', { type: 'string', array: true, describe: 'container:host:size, repeatable; files are owned by the mapped ids' })
-      .option('gid-map', { type: 'string', array: true, describe: 'container:host:size, repeatable' })
+      .option('uid-map', { type: 'string', array: true, nargs: 1, describe: 'container:host:size, repeatable; files are owned by the mapped ids' })
+      .option('gid-map', { type: 'string', array: true, nargs: 1, describe: 'container:host:size, repeatable' })
       .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE added to or replacing the image Env' })
       .option('cwd', { type: 'string', describe: 'working directory instead of the image WorkingDir' })
       .option('user', { alias: 'u', type: 'string', describe: 'name, uid, user:group or uid:gid instead of the image User' })
       .option('tty', { alias: 't', type: 'boolean', describe: 'process.terminal: true' })
       .option('hostname', { type: 'string', describe: 'container hostname' })
-      .option('max-layer-size', { type: 'number', describe: 'bytes one layer may expand to (default: free space where it is written)' }) as unknown as Argv<UnpackArgs>,
+      .option('max-layer-size', { type: 'number', describe: 'bytes one layer may expand to (default: free space where it is written)' })
+      .option('jobs', { type: 'number', describe: 'layers extracted at once into the cache with --overlay (default: one per CPU, up to 4, for images over 16 MiB; 1: in order)' }) as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
     const { unpackImage } = await import('../bundle/unpack-image.ts');
     // yargs leaves words after `--` in argv._, behind the command name: they are the command too.
-    const positional = argv._.map(String);
-    const args = [...(argv.args ?? []).map(String), ...positional.slice(positional.indexOf('unpack') + 1)];
+    const args = [...(argv.args ?? []).map(String), ...argv._.slice(1).map(String)];
     const started = process.hrtime.bigint();
+    if (argv.jobs !== undefined && !(Number.isInteger(argv.jobs) && argv.jobs >= 1)) throw new Error(`--jobs ${argv.jobs}: expected a whole number of at least 1`);
     // Ctrl-C or a kill stops at the next chunk, so the failure path can unmount and remove what was made.
     const interrupt = new AbortController();
     const stop = () => interrupt.abort();
@@ -59,6 +61,7 @@ export const unpackCommand: CommandModule<object, UnpackArgs> = {
       uidMap: (argv['uid-map'] ?? []).map((m) => parseIdMap(m, '--uid-map')),
       gidMap: (argv['gid-map'] ?? []).map((m) => parseIdMap(m, '--gid-map')),
       maxLayerBytes: argv['max-layer-size'],
+      jobs: argv.jobs,
       overrides: {
         args: args.length ? args : undefined,
         env: argv.env,

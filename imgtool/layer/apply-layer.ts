@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { detectCompression, openDecompressed } from './decompressed-layer.ts';
 import { LayerError, UnsafeEntryError } from './layer-errors.ts';
 import { LayerApplier, type ApplyPolicy, type ApplyTarget } from './layer-applier.ts';
+import { NeedsLowerLayers, type LowerDependencies } from './lower-dependencies.ts';
 import { SyscallError } from './native-fs.ts';
 import { TarFormatError, TarParser } from './tar-reader.ts';
 
@@ -26,9 +27,10 @@ export class UnpackInterrupted extends Error {}
  * Streams one layer blob into a directory: decompress, hash (the diffID), parse tar, apply each
  * entry. Memory stays at a few chunks whatever the layer's size. On any failure the error names
  * the layer and entry; the caller owns the target directory and removes it (nothing is rolled back
- * here because a half-applied layer directory is never reused).
+ * here because a half-applied layer directory is never reused). With `target.deferLowers`, returns
+ * what the layer still has to take from the layers below (settleLowerDependencies).
  */
-export async function applyLayer(blob: LayerBlob, target: ApplyTarget, policy: ApplyPolicy, limits: ApplyLimits): Promise<void> {
+export async function applyLayer(blob: LayerBlob, target: ApplyTarget, policy: ApplyPolicy, limits: ApplyLimits): Promise<LowerDependencies> {
   const applier = new LayerApplier(target, policy);
   const parser = new TarParser(applier);
   const hash = createHash('sha256');
@@ -51,16 +53,18 @@ export async function applyLayer(blob: LayerBlob, target: ApplyTarget, policy: A
   } catch (err) {
     stream.destroy();
     applier.abort();
-    throw describe(err, blob, applier.current);
+    throw layerFailure(err, blob, applier.current);
   }
   const actual = `sha256:${hash.digest('hex')}`;
   if (blob.diffID !== actual) {
     throw new LayerError(blob.digest, undefined, `its uncompressed content has digest ${actual}, but the image config's diff_ids says ${blob.diffID}`, 'the blob is corrupt or belongs to another image: pull the image again');
   }
+  return applier.lowerDependencies();
 }
 
-function describe(err: unknown, blob: LayerBlob, entry: string | undefined): Error {
-  if (err instanceof LayerError || err instanceof UnpackInterrupted) return err;
+/** Any failure while applying a layer as the error the user sees: what, which layer, which entry, what to do. */
+export function layerFailure(err: unknown, blob: Pick<LayerBlob, 'digest'>, entry: string | undefined): Error {
+  if (err instanceof LayerError || err instanceof UnpackInterrupted || err instanceof NeedsLowerLayers) return err;
   if (err instanceof UnsafeEntryError) return new LayerError(blob.digest, entry, `refused: ${err.message}`, 'the layer tries to write outside its root; nothing was written outside');
   if (err instanceof TarFormatError) return new LayerError(blob.digest, undefined, err.message, 'the blob is not a valid layer: pull the image again');
   if (err instanceof SyscallError || (err instanceof Error && 'code' in err && 'syscall' in err)) return new LayerError(blob.digest, entry, err.message);

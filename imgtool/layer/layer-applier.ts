@@ -1,12 +1,13 @@
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, chmodSync,
-  mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync,
+  mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { copyMetadata, copyUp } from './copy-up.ts';
 import { baseOf, entryPath, parentOf } from './entry-path.ts';
 import { UnsafeEntryError } from './layer-errors.ts';
 import { isWhiteout, LowerStack, OPAQUE_XATTR } from './lower-stack.ts';
+import { NeedsLowerLayers, notADirectory, type LowerDependencies } from './lower-dependencies.ts';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO, SyscallError } from './native-fs.ts';
 import type { TarEntry, TarSink } from './tar-reader.ts';
 
@@ -25,6 +26,12 @@ export interface ApplyTarget {
   format: 'rootfs' | 'overlay-layer';
   /** overlay-layer only: the cached directories of the layers below, nearest first. */
   lowerDirs: readonly string[];
+  /**
+   * overlay-layer only: the layers below are still being extracted (lowerDirs is empty). What
+   * depends on them is recorded (lowerDependencies) and settled once they are complete; an entry
+   * that needs their content at once throws NeedsLowerLayers.
+   */
+  deferLowers?: boolean;
 }
 
 export interface ApplyPolicy {
@@ -53,6 +60,9 @@ export class LayerApplier implements TarSink {
   /** Directory modes and times are set last, since adding children changes a directory's mtime. */
   private readonly deferredDirs: { abs: string; mode: number; atime: number; mtime: number }[] = [];
   private readonly lowers: LowerStack;
+  /** deferLowers: the directories this layer implied and those it listed. */
+  private readonly implied: { rel: string; entry: string }[] = [];
+  private readonly listed = new Set<string>();
   private file: { fd: number; abs: string; entry: TarEntry } | undefined;
   current: string | undefined;
 
@@ -119,6 +129,11 @@ export class LayerApplier implements TarSink {
     this.deferredDirs.length = 0;
   }
 
+  /** deferLowers: what is left to settle against the lower layers once they are complete. */
+  lowerDependencies(): LowerDependencies {
+    return { rootListed: this.listed.has(''), implied: this.implied.map((d) => ({ ...d, listed: this.listed.has(d.rel) })) };
+  }
+
   /** Closes an open file after a failure; the caller removes the partial tree. */
   abort(): void {
     if (this.file) closeSync(this.file.fd);
@@ -128,6 +143,7 @@ export class LayerApplier implements TarSink {
   // ---- entry kinds ---------------------------------------------------------------------------
 
   private directory(rel: string, e: TarEntry): void {
+    this.listed.add(rel);
     const abs = rel === '' ? this.target.dir : join(this.parentDir(parentOf(rel)), baseOf(rel));
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st || !st.isDirectory()) {
@@ -154,6 +170,7 @@ export class LayerApplier implements TarSink {
     let st = targetAbs ? lstatSync(targetAbs, { throwIfNoEntry: false }) : undefined;
     if (st && isWhiteout(st)) st = undefined;
     if (!st && this.overlay) {
+      if (this.target.deferLowers) throw new NeedsLowerLayers(`${JSON.stringify(e.name)} links to a file of a lower layer`);
       const lower = this.lowers.lookup(targetRel);
       if (lower && !lower.stat.isDirectory()) {
         const abs = join(this.parentDir(parentOf(targetRel)), baseOf(targetRel));
@@ -247,6 +264,7 @@ export class LayerApplier implements TarSink {
       if (lower) this.requireDirectory(prefix, lower.path, lower.stat);
       if (!create) return undefined;
       mkdirSync(path, 0o755);
+      if (this.target.deferLowers) this.implied.push({ rel: prefix, entry: this.current ?? prefix });
       if (lower) copyMetadata(lower.path, lower.stat, path);
       else if (this.policy.chown) lchownSync(path, this.policy.mapUid(0), this.policy.mapGid(0));
       this.verified.add(prefix);
@@ -255,11 +273,7 @@ export class LayerApplier implements TarSink {
   }
 
   private requireDirectory(rel: string, path: string, st: import('node:fs').Stats): void {
-    if (st.isDirectory()) return;
-    if (st.isSymbolicLink()) {
-      throw new UnsafeEntryError(`its parent ${JSON.stringify(rel)} is a symbolic link (to ${JSON.stringify(readlinkSync(path))}); tsimg never writes through symbolic links`);
-    }
-    throw new UnsafeEntryError(`its parent ${JSON.stringify(rel)} is not a directory`);
+    if (!st.isDirectory()) throw notADirectory(rel, path, st.isSymbolicLink());
   }
 
   /** Clears the way for a non-directory entry: checks the parents, removes whatever has the name. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 const ACTIVE_PREFIX = 'active-';
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

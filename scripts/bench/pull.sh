@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 runs=${BENCH_PULL_RUNS:-7}
 cache=${BENCH_PULL_CACHE:-/var/tmp/tsimg-pull-bench}
 [ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null; }
-[ -f dist/tsimg.mjs ] || npx tsx scripts/build-bundles.ts >/dev/null
+[ -f dist/tsimg.cjs ] || npx tsx scripts/build-bundles.ts >/dev/null
 
 layout=$(npx tsx scripts/bench/pull-image.ts "$cache")
 work=$(mktemp -d /tmp/tsimg-bench-pull.XXXXXX)
@@ -42,11 +42,11 @@ measure() { # label command... -> appends "seconds kB" to $work/$label
 for i in $(seq "$runs"); do
   rm -rf "$work/t" "$work/s"
   if (( i % 2 )); then
-    measure tsimg node dist/tsimg.mjs --root "$work/t" pull -q "$image"
+    measure tsimg node dist/tsimg.cjs --root "$work/t" pull -q "$image"
     measure skopeo skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$work/s:bench"
   else
     measure skopeo skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$work/s:bench"
-    measure tsimg node dist/tsimg.mjs --root "$work/t" pull -q "$image"
+    measure tsimg node dist/tsimg.cjs --root "$work/t" pull -q "$image"
   fi
 done
 # Both stores must hold the same layers, or the comparison means nothing.

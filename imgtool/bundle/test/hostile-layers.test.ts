@@ -39,17 +39,20 @@ const cases: { name: string; layers: () => TestEntry[][]; entry: string }[] = [
   { name: 'a bare .wh. whiteout', layers: () => [base, [{ name: 'd/.wh.' }]], entry: 'd/.wh.' },
 ];
 
-for (const overlay of [false, true]) {
+// Overlay layers are also extracted in parallel (jobs 3), where refusals that depend on a lower
+// layer are found when the layer is settled against them afterwards.
+const modes = [{ name: 'copy', overlay: false, jobs: 1 }, { name: 'overlay', overlay: true, jobs: 1 }, { name: 'overlay, parallel', overlay: true, jobs: 3 }];
+for (const { name, overlay, jobs } of modes) {
   for (const c of cases) {
-    test(`${overlay ? 'overlay' : 'copy'}: ${c.name} is refused`, { skip: !isRoot && 'needs root' }, async () => {
-      const tag = `${overlay ? 'o' : 'c'}-${cases.indexOf(c)}`;
+    test(`${name}: ${c.name} is refused`, { skip: !isRoot && 'needs root' }, async () => {
+      const tag = `${name.replace(/\W+/g, '-')}-${cases.indexOf(c)}`;
       const store = join(dir, `store-${tag}`);
       const layers = c.layers().map((entries) => makeTar(entries));
       writeLayout(store, [{ tag, layers }]);
       const before = snapshotTree(canary);
       const bundle = join(dir, `bundle-${tag}`);
       const hostileBlob = /sha256:[0-9a-f]{64}/;
-      await assert.rejects(unpackImage({ storeRoot: store, image: tag, bundle, overlay, warn: () => {} }), (err: Error) => {
+      await assert.rejects(unpackImage({ storeRoot: store, image: tag, bundle, overlay, jobs, warn: () => {} }), (err: Error) => {
         assert.ok(err.message.includes(JSON.stringify(c.entry)), `the error names the entry: ${err.message}`);
         assert.match(err.message, hostileBlob, 'the error names the layer');
         return true;

@@ -44,11 +44,12 @@ const cases: { image: string; extra?: string[]; message: RegExp }[] = [
   { image: 'garbage-tar', message: /layer sha256:[0-9a-f]{64}: not a tar archive/ },
   { image: 'truncated-gzip', message: /layer sha256:[0-9a-f]{64}: cannot be decompressed: unexpected end of file/ },
   { image: 'bomb', extra: ['--max-layer-size', String(64 * 1024 * 1024)], message: /layer sha256:[0-9a-f]{64}: expands beyond 67108864 bytes uncompressed, refused as a decompression bomb/ },
+  { image: 'wrong-diffid', extra: ['--jobs', '0'], message: /--jobs 0: expected a whole number of at least 1/ },
 ];
 
 for (const overlay of [false, true]) {
   for (const c of cases) {
-    test(`${overlay ? 'overlay' : 'copy'}: ${c.image} fails cleanly`, { skip: !isRoot && 'needs root' }, () => {
+    test(`${overlay ? 'overlay' : 'copy'}: ${[c.image, ...(c.extra ?? [])].join(' ')} fails cleanly`, { skip: !isRoot && 'needs root' }, () => {
       const bundle = join(dir, `bundle-${c.image}-${overlay}`);
       const r = unpack(overlay ? '--overlay' : '--no-overlay', ...(c.extra ?? []), c.image, bundle);
       assert.notEqual(r.status, 0);

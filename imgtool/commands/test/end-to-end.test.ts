@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { removeBundle } from '../../bundle/bundle-teardown.ts';
 import { isMountPoint } from '../../bundle/overlay-mount.ts';
 import { busyboxLayer, IMAGE_USER } from '../../test/busybox-image.ts';
 import { writeLayout } from '../../test/oci-layout-builder.ts';
+import { removeBundlesQuietly } from '../../test/remove-bundles.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const main = join(repo, 'imgtool', 'cli', 'main.ts');
@@ -30,13 +30,7 @@ before(() => {
 
 after(() => {
   // Unmount before deleting anything, even when a test failed half way.
-  for (const b of bundles) {
-    try {
-      removeBundle(b);
-    } catch {
-      /* never made */
-    }
-  }
+  removeBundlesQuietly(bundles);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -111,4 +105,22 @@ test('two overlay bundles of one image: one extraction, independent writes, unmo
   tsimg('rm-bundle', a);
   tsimg('rm-bundle', b);
   assert.equal(existsSync(a) || existsSync(b), false);
+});
+
+test('--overlay with --uid-map/--gid-map: the container runs in a user namespace over mapped cached layers', { skip }, () => {
+  // The container's root is host uid 100000 here, which must be able to reach the bundle.
+  chmodSync(dir, 0o711);
+  const mappedStore = join(dir, 'store-mapped');
+  writeLayout(mappedStore, [{ tag: 'busybox:test', layers: [busyboxLayer()], config: { User: IMAGE_USER.name } }]);
+  const bundle = join(dir, 'mapped-overlay');
+  bundles.push(bundle);
+  const maps = ['--uid-map', '0:100000:65536', '--gid-map', '0:100000:65536'];
+  const r = tsimg('unpack', '--root', mappedStore, '--overlay', ...maps, 'busybox:test', bundle, '--', 'sh', '-c', 'id -u; stat -c %u:%g /bin/busybox; echo x > /tmp/w && cat /tmp/w');
+  assert.match(r.stderr, /\(overlay, 1 layer\(s\) extracted/);
+  const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  assert.deepEqual(config.linux.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+  assert.equal(run(bundle, 'e2emapped'), `${IMAGE_USER.uid}\n0:0\nx\n`, 'owners appear unmapped inside, the rootfs is writable');
+  const cached = readdirSync(join(mappedStore, 'layers', 'sha256'));
+  assert.equal(cached.length, 1);
+  assert.match(cached[0]!, /^[0-9a-f]{64}-map-[0-9a-f]{16}$/);
 });

@@ -36,3 +36,13 @@ test('unpack as an unprivileged user', { skip: process.getuid?.() !== 0 && 'need
   assert.deepEqual(config.linux.uidMappings, [{ containerID: 0, hostID: NOBODY, size: 1 }]);
   assert.ok(config.linux.namespaces.some((n: { type: string }) => n.type === 'user'));
 });
+
+test('--overlay as an unprivileged user makes a copy and says why', { skip: process.getuid?.() !== 0 && 'needs root (to become nobody)' }, () => {
+  const bundle = join(dir, 'bundle-overlay');
+  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', `HOME=${dir}`,
+    process.execPath, '--import', 'tsx', main, 'unpack', '--root', join(dir, 'layout'), '--overlay', 'rich', bundle], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: --overlay needs root here \(an unprivileged overlay mount would end with tsimg's own namespaces, and fuse-overlayfs is not supported\); made a copy instead/);
+  assert.match(r.stderr, /\(copy, 3 layer\(s\) extracted/);
+  assert.equal(lstatSync(join(bundle, 'rootfs', 'bin', 'tool')).uid, NOBODY);
+});
