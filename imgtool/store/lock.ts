@@ -1,8 +1,11 @@
 /**
- * An exclusive lock on a store, as a lock file created with O_EXCL holding the owner's pid. Node has no
- * flock(2); a lock file whose pid is gone (a killed tsimg) is taken over, so a crash never wedges the store.
+ * An exclusive lock on a store, as a lock file holding the owner's pid. Node has no flock(2); a lock
+ * file whose pid is gone (a killed tsimg) is taken over, so a crash never wedges the store.
+ * The file appears by link(2) of a temporary file that already holds the pid: created with O_EXCL and
+ * written after, a waiter could read it empty in between, take it for abandoned and remove a live lock
+ * (concurrent `tsimg tag` runs lost index entries that way).
  */
-import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const WAIT_LIMIT_MS = 60_000;
@@ -25,23 +28,27 @@ function ownerIsGone(path: string): boolean {
 
 export async function withLock<T>(path: string, action: () => Promise<T> | T): Promise<T> {
   const started = Date.now();
-  let fd: number | undefined;
-  for (let delay = 2; fd === undefined; delay = Math.min(delay * 2, 100)) {
-    try {
-      fd = openSync(path, 'wx', 0o644);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (ownerIsGone(path)) {
-        rmSync(path, { force: true });
-        continue;
+  const mine = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+  writeFileSync(mine, String(process.pid), { mode: 0o644 });
+  try {
+    for (let delay = 2, held = false; !held; delay = Math.min(delay * 2, 100)) {
+      try {
+        linkSync(mine, path);
+        held = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (ownerIsGone(path)) {
+          rmSync(path, { force: true });
+          continue;
+        }
+        if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`store is locked by another tsimg (${path}); remove the file if no tsimg is running`);
+        await sleep(delay + Math.random() * delay);
       }
-      if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`store is locked by another tsimg (${path}); remove the file if no tsimg is running`);
-      await sleep(delay + Math.random() * delay);
     }
+  } finally {
+    unlinkSync(mine);
   }
   try {
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
     return await action();
   } finally {
     // unlink, not rmSync: Node 20's rmSync loads its rimraf module on first use (~1-3 ms), and every
