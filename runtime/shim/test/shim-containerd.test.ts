@@ -190,11 +190,17 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
     for (const rt of [TSRUN_RT, RUNC_RT]) {
       const dir = join(env.dir, 'binlogs', rt.replace(/\W/g, '-'));
       mkdirSync(dir, { recursive: true });
-      const id = name('logbin');
-      const r = run(rt, id, ['sh', '-c', 'echo to-out; echo to-err >&2'], ['--rm', '--log-uri', `binary://${logger}?dir=${dir}&x`]);
-      assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+      let id = '';
       const file = (ext: string) => { try { return readFileSync(join(dir, `${id}.${ext}`), 'utf8'); } catch { return ''; } };
-      for (let i = 0; i < 50 && (file('out') !== 'to-out\n' || file('err') !== 'to-err\n'); i++) await new Promise((res) => setTimeout(res, 100));
+      // The runc shim (the reference, run for comparison) now and then hands its logger no output at
+      // all (seen in about one run of five here, cause not found); it gets one more try. Ours gets none.
+      for (let attempt = 0; attempt < (rt === RUNC_RT ? 2 : 1); attempt++) {
+        id = name('logbin');
+        const r = run(rt, id, ['sh', '-c', 'echo to-out; echo to-err >&2'], ['--rm', '--log-uri', `binary://${logger}?dir=${dir}&x`]);
+        assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+        for (let i = 0; i < 50 && (file('out') !== 'to-out\n' || file('err') !== 'to-err\n'); i++) await new Promise((res) => setTimeout(res, 100));
+        if (file('out') === 'to-out\n') break;
+      }
       assert.equal(file('out'), 'to-out\n', rt);
       assert.equal(file('err'), 'to-err\n', rt);
       assert.equal(file('env'), `id=${id} ns=tsrun-test\n`, rt);
