@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LinuxCapabilities } from '../../spec/types.ts';
+import { TsrunError } from '../cli/errors.ts';
 import { CAPABILITIES } from './linux-constants.ts';
 
 export interface CapabilitySets {
@@ -8,7 +9,7 @@ export interface CapabilitySets {
   permitted: bigint;
   inheritable: bigint;
   ambient: bigint;
-  /** names this kernel does not know: ignored, as runc does, and reported as a warning */
+  /** capabilities(7) names this kernel is too old for: ignored with a warning (config.md, runc) */
   unknown: string[];
 }
 
@@ -24,28 +25,43 @@ function kernelLastCap(): number {
   return lastCap;
 }
 
-export function capabilityNumber(name: string): number | undefined {
+export function capabilityNumber(name: string, lastCap = kernelLastCap()): number | undefined {
   const n = (CAPABILITIES as readonly string[]).indexOf(name);
-  return n >= 0 && n <= kernelLastCap() ? n : undefined;
+  return n >= 0 && n <= lastCap ? n : undefined;
 }
 
-export function capabilitySets(caps: LinuxCapabilities | undefined): CapabilitySets {
+/**
+ * Two kinds of "unknown" are told apart. A name that capabilities(7) does not define at all
+ * (runtime-tools' "CAP_TEST") is a malformed config: refused, naming where it is, so a typo never
+ * runs a container with a set other than the one meant. A real capability that only this kernel
+ * lacks (e.g. CAP_CHECKPOINT_RESTORE before 5.9) is what config.md means by a value that "cannot be
+ * mapped to a relevant kernel interface": a warning, as runc gives, so new client defaults still
+ * run on older kernels.
+ */
+export function capabilitySets(
+  caps: LinuxCapabilities | undefined,
+  where = 'process.capabilities',
+  lastCap = kernelLastCap(),
+): CapabilitySets {
   const unknown = new Set<string>();
-  const mask = (names: readonly string[] | undefined): bigint => {
+  const mask = (set: 'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient'): bigint => {
     let m = 0n;
-    for (const name of names ?? []) {
-      const n = capabilityNumber(name);
+    ((caps?.[set] ?? []) as readonly string[]).forEach((name, i) => {
+      if (!(CAPABILITIES as readonly string[]).includes(name)) {
+        throw new TsrunError(`${where}.${set}[${i}]: ${JSON.stringify(name)} is not a Linux capability (see capabilities(7))`);
+      }
+      const n = capabilityNumber(name, lastCap);
       if (n === undefined) unknown.add(name);
       else m |= 1n << BigInt(n);
-    }
+    });
     return m;
   };
   return {
-    bounding: mask(caps?.bounding),
-    effective: mask(caps?.effective),
-    permitted: mask(caps?.permitted),
-    inheritable: mask(caps?.inheritable),
-    ambient: mask(caps?.ambient),
+    bounding: mask('bounding'),
+    effective: mask('effective'),
+    permitted: mask('permitted'),
+    inheritable: mask('inheritable'),
+    ambient: mask('ambient'),
     unknown: [...unknown],
   };
 }

@@ -90,6 +90,9 @@ describe('bad input: a clear one-line error, a non-zero exit, and nothing left b
   test('a bind mount whose source is missing', () =>
     createWith((c) => { c.mounts.push({ destination: '/data', type: 'bind', source: '/nonexistent/src', options: ['rbind'] } as any); }, /mounts\[\d+\]\.source: \/nonexistent\/src: no such file or directory/));
 
+  test('a name that is not a Linux capability (a typo must not run a differently confined container)', () =>
+    createWith((c) => { c.process.capabilities!.bounding = [...c.process.capabilities!.bounding!, 'CAP_TEST']; }, /process\.capabilities\.bounding\[\d+\]: "CAP_TEST" is not a Linux capability/));
+
   test('a program that is not in the rootfs', () => createWith((c) => { c.process.args = ['no-such-program']; }, /executable file "no-such-program" not found in \$PATH/));
 
   test('an rlimit above the hard limit (no CAP_SYS_RESOURCE here)', () =>
