@@ -13,7 +13,7 @@ export const MACHINE_LIMITS: Record<string, string> = {
   linux_cgroups_relative_blkio: 'no blkio.weight here (no CFQ/BFQ I/O scheduler)',
   linux_process_apparmor_profile: 'AppArmor is not enabled here',
   process_rlimits: 'root lacks CAP_SYS_RESOURCE: rlimits above the hard limit fail with EPERM',
-  process_capabilities: 'root lacks CAP_SYS_RESOURCE, which the test expects to grant',
+  process_capabilities: 'root lacks CAP_SYS_RESOURCE: tsrun leaves it out with a warning (config.md), the test expects it granted',
 };
 
 /**

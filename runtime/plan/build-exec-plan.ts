@@ -43,6 +43,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   const ops: PlanOp[] = [];
   if (proc.terminal && !input.console) throw new TsrunError('process.terminal: no console socket to send the terminal to');
   if (proc.terminal && input.console) ops.push(consoleSocketOp(input.console));
+  let joinsUserNs = false;
   for (const [type, name] of JOIN_ORDER) {
     const theirs = `/proc/${initPid}/ns/${name}`;
     let differs = false;
@@ -52,6 +53,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
       differs = false; // a namespace type this kernel does not have
     }
     if (differs) ops.push({ op: Op.SETNS, args: [theirs, NAMESPACE_FLAGS[type]] });
+    if (differs && type === 'user') joinsUserNs = true;
   }
   ops.push({ op: Op.CLONE, args: [0, input.foreground ? 1 : 0] });
   ops.push({ op: Op.WAIT_GO, args: [] });
@@ -62,7 +64,7 @@ export function buildExecPlan(input: ExecPlanInput): PlanOp[] {
   const seccomp = input.config.linux?.seccomp ? compileSeccomp(input.config.linux.seccomp, 'config.json') : undefined;
   const seccompOp = seccompOps(seccomp, input.seccompListenerFd);
   if (!proc.noNewPrivileges) ops.push(...seccompOp);
-  ops.push(identityOp(proc, input.warn, input.debug));
+  ops.push(identityOp(proc, joinsUserNs, input.warn, input.debug));
   ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });
   ops.push({ op: Op.CHDIR, args: [proc.cwd] });
   const env = processEnv(proc, input.rootfs, input.extraEnv);

@@ -159,7 +159,7 @@ export function buildCreatePlan(input: PlanInput): Plan {
   // with no_new_privs (runc 1.1 does the same), and the container's start-up must be allowed by it.
   const afterStart = proc.noNewPrivileges === true && !seccomp?.notify;
   if (!proc.noNewPrivileges) ops.push(...seccompOp);
-  ops.push(identityOp(proc, input.warn, input.debug));
+  ops.push(identityOp(proc, ns.has('user'), input.warn, input.debug));
   ops.push({ op: Op.UMASK, args: [proc.user?.umask ?? 0o022] });
   ops.push({ op: Op.CHDIR, args: [proc.cwd] });
   const env = processEnv(proc, rootfs, input.extraEnv);

@@ -11,6 +11,8 @@ export interface CapabilitySets {
   ambient: bigint;
   /** capabilities(7) names this kernel is too old for: ignored with a warning (config.md, runc) */
   unknown: string[];
+  /** names the runtime itself does not hold, so it cannot grant them: left out with a warning */
+  ungrantable: string[];
 }
 
 let lastCap: number | undefined;
@@ -42,8 +44,10 @@ export function capabilitySets(
   caps: LinuxCapabilities | undefined,
   where = 'process.capabilities',
   lastCap = kernelLastCap(),
+  grantable = ALL_CAPABILITIES,
 ): CapabilitySets {
   const unknown = new Set<string>();
+  const ungrantable = new Set<string>();
   const mask = (set: 'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient'): bigint => {
     let m = 0n;
     ((caps?.[set] ?? []) as readonly string[]).forEach((name, i) => {
@@ -52,6 +56,7 @@ export function capabilitySets(
       }
       const n = capabilityNumber(name, lastCap);
       if (n === undefined) unknown.add(name);
+      else if (!(grantable & (1n << BigInt(n)))) ungrantable.add(name);
       else m |= 1n << BigInt(n);
     });
     return m;
@@ -63,5 +68,25 @@ export function capabilitySets(
     inheritable: mask('inheritable'),
     ambient: mask('ambient'),
     unknown: [...unknown],
+    ungrantable: [...ungrantable],
   };
+}
+
+const ALL_CAPABILITIES = (1n << 64n) - 1n;
+
+/**
+ * What the container's process can be given. A process that stays in tsrun's user namespace can
+ * hold only what tsrun's own bounding set holds (capset(2) refuses the rest with EPERM: root here
+ * lacks CAP_SYS_RESOURCE). In a user namespace of its own, or one it joins, the kernel hands it
+ * every capability of that namespace, so nothing needs leaving out. config.md: a capability that
+ * cannot be granted is logged as a warning, and the runtime SHOULD NOT fail.
+ */
+export function grantableCapabilities(inOwnUserNs: boolean, status = '/proc/self/status'): bigint {
+  if (inOwnUserNs) return ALL_CAPABILITIES;
+  try {
+    const line = readFileSync(status, 'utf8').split('\n').find((l) => l.startsWith('CapBnd:'));
+    return line ? BigInt(`0x${line.slice(7).trim()}`) : ALL_CAPABILITIES;
+  } catch {
+    return ALL_CAPABILITIES;
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Process } from '../../spec/types.ts';
 import { TsrunError } from '../cli/errors.ts';
 import { Op, encodeGids, type PlanOp } from '../native/plan-ops.ts';
-import { capabilitySets } from './capabilities.ts';
+import { capabilitySets, grantableCapabilities } from './capabilities.ts';
 import { PERSONALITY_DOMAINS, RLIMITS } from './linux-constants.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -28,9 +28,11 @@ export function personalityOps(personality: { domain?: string; flags?: string[] 
   return [{ op: Op.PERSONALITY, args: [domain] }];
 }
 
-export function identityOp(proc: Process, warn: (msg: string) => void, debug: (msg: string) => void): PlanOp {
-  const caps = capabilitySets(proc.capabilities);
+/** inOwnUserNs: the process runs in a user namespace other than tsrun's (new or joined). */
+export function identityOp(proc: Process, inOwnUserNs: boolean, warn: (msg: string) => void, debug: (msg: string) => void): PlanOp {
+  const caps = capabilitySets(proc.capabilities, 'process.capabilities', undefined, grantableCapabilities(inOwnUserNs));
   if (caps.unknown.length > 0) warn(`ignoring capabilities this kernel does not know: ${caps.unknown.join(', ')}`);
+  if (caps.ungrantable.length > 0) warn(`ignoring capabilities tsrun does not hold and so cannot grant: ${caps.ungrantable.join(', ')}`);
   // The kernel keeps an ambient capability only when it is permitted and inheritable too (runc's
   // default spec lists ambient without inheritable): raise those, warn about the rest.
   const ambient = caps.ambient & caps.permitted & caps.inheritable;
