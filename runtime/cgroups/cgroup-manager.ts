@@ -107,11 +107,16 @@ export function cgroupPids(placement: CgroupPlacement): number[] {
  * (processes still inside are killed) and retried while the kernel says busy; a parent it made
  * is removed only when nothing else uses it (a sibling container may).
  */
+const REMOVE_TIMEOUT_MS = 10_000;
+
 export function removeCgroups(placement: CgroupPlacement): void {
   const own = new Set(Object.values(placement.paths));
   const dirs = [...placement.created].sort((a, b) => b.length - a.length);
   for (const dir of dirs) {
-    for (let attempt = 0; ; attempt++) {
+    // Bounded by time, not by tries: on a loaded machine a killed process can take well over a
+    // second to leave its cgroup, and giving up early leaves the directory behind.
+    const giveUpAt = Date.now() + REMOVE_TIMEOUT_MS;
+    for (;;) {
       try {
         rmdirSync(dir);
         break;
@@ -119,7 +124,7 @@ export function removeCgroups(placement: CgroupPlacement): void {
         const code = errnoOf(err);
         if (code === 'ENOENT') break;
         if (!own.has(dir) && (code === 'EBUSY' || code === 'ENOTEMPTY')) break; // still in use by others
-        if (code !== 'EBUSY' || attempt >= 500) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
+        if (code !== 'EBUSY' || Date.now() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
         killAllIn(dir);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
       }

@@ -80,7 +80,7 @@ describe('hooks run in the runtime namespace: order, state on stdin, failures', 
     const s = root.tsrun(['start', id]);
     assert.notEqual(s.status, 0);
     assert.match(s.stderr, /hooks\.poststart\[0\]/);
-    assert.ok(await waitFor(() => root.tsrun(['state', id]).stdout.includes('"stopped"')), 'the container was stopped');
+    assert.ok(await waitFor(() => root.tsrun(['state', id]).stdout.includes('"stopped"'), 20_000), 'the container was stopped');
     const d = root.tsrun(['delete', id]);
     assert.equal(d.status, 0, 'poststop failures do not fail delete');
     assert.match(d.stderr, /level=warning msg=".*hooks\.poststop\[0\].*exit status 1/);
@@ -143,7 +143,7 @@ describe('hooks run in the runtime namespace: order, state on stdin, failures', 
   });
 });
 
-function waitForSync(fn: () => boolean, ms = 5000): boolean {
+function waitForSync(fn: () => boolean, ms = 20_000): boolean {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (fn()) return true;
