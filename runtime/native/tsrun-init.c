@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <linux/filter.h>
@@ -782,6 +783,14 @@ static void run_op(const struct op *op)
 	case OP_CHDIR: {
 		char *path = str_arg(op, 0);
 		if (chdir(path) < 0) fail("chdir %s", path);
+		/* CVE-2024-21626: a cwd such as /proc/self/fd/N can land on a directory outside the
+		 * root through an open descriptor; getcwd(3) then has no path from / (glibc: ENOENT). */
+		char here[PATH_MAX];
+		char *at = getcwd(here, sizeof here);
+		if ((at == NULL && errno == ENOENT) || (at != NULL && at[0] != '/')) {
+			errno = ENOENT;
+			fail("cwd %s is outside the container's root", path);
+		}
 		free(path);
 		break;
 	}

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxRootfs, mountCount, useTestRoot } from './harness.ts';
@@ -57,6 +57,38 @@ describe('escapes a container may try', () => {
     assert.equal(run(['CAP_CHOWN', 'CAP_SETUID'], false), 'euid=0 chown=0', 'control: setuid root with CAP_CHOWN in the bounding set works');
     assert.equal(run(['CAP_SETUID'], false), 'euid=0 chown=-1', 'CAP_CHOWN outside the bounding set: even euid 0 cannot chown');
     assert.equal(run(['CAP_CHOWN', 'CAP_SETUID'], true), 'euid=1000 chown=-1', 'no_new_privs: the setuid bit is ignored');
+  });
+
+  test('CVE-2024-21626: a cwd of /proc/self/fd/N through a host directory descriptor cannot leave the root, at create or exec', () => {
+    const root = testRoot();
+    const host = join(root.dir, 'host-secret-dir');
+    mkdirSync(host);
+    writeFileSync(join(host, 'HOST-SECRET'), 'x');
+    const dirFd = openSync(host, 'r'); // handed over as the container's fd 3 (--preserve-fds 1)
+    let running = '';
+    try {
+      const id = root.id();
+      const c = root.config(id, ['sh', '-c', 'pwd; ls']);
+      c.process.cwd = '/proc/self/fd/3';
+      const created = root.tsrun(['run', '--preserve-fds', '1', '--bundle', root.bundle(id, c), id], { extraFds: [dirFd] });
+      assert.notEqual(created.status, 0, 'create refuses the cwd');
+      assert.doesNotMatch(created.stdout, /HOST-SECRET/);
+      assert.deepEqual(root.leftoverState(), []);
+
+      const id2 = root.id();
+      assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id2, root.config(id2, ['sleep', '100'])), id2]).status, 0);
+      running = id2;
+      const exec = root.tsrun(['exec', '--preserve-fds', '1', '--cwd', '/proc/self/fd/3', id2, 'sh', '-c', 'pwd; ls'], { extraFds: [dirFd] });
+      assert.notEqual(exec.status, 0, 'exec refuses the cwd');
+      assert.doesNotMatch(exec.stdout, /HOST-SECRET/);
+      assert.match(exec.stderr, /cwd \/proc\/self\/fd\/3 is outside the container's root/);
+      const control = root.tsrun(['exec', '--preserve-fds', '1', id2, 'sh', '-c', 'ls /proc/self/fd/3/ 2>&1; pwd'], { extraFds: [dirFd] });
+      assert.equal(control.status, 0, `control: the descriptor itself does pass (--preserve-fds): ${control.stderr}`);
+      assert.match(control.stdout, /HOST-SECRET\n\/\n/);
+    } finally {
+      closeSync(dirFd);
+      if (running) assert.equal(root.tsrun(['delete', '--force', running]).status, 0);
+    }
   });
 
   test('only procfs goes on /proc: a fake /proc or a tmpfs over /proc/sys is refused; lxcfs-style files are allowed', () => {
