@@ -3,8 +3,8 @@
  * read-only paths, regaining capabilities through a setuid-root program, and a fake /proc.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxRootfs, mountCount, useTestRoot } from './harness.ts';
@@ -57,6 +57,37 @@ describe('escapes a container may try', () => {
     assert.equal(run(['CAP_CHOWN', 'CAP_SETUID'], false), 'euid=0 chown=0', 'control: setuid root with CAP_CHOWN in the bounding set works');
     assert.equal(run(['CAP_SETUID'], false), 'euid=0 chown=-1', 'CAP_CHOWN outside the bounding set: even euid 0 cannot chown');
     assert.equal(run(['CAP_CHOWN', 'CAP_SETUID'], true), 'euid=1000 chown=-1', 'no_new_privs: the setuid bit is ignored');
+  });
+
+  test('CVE-2021-30465: a mount destination swapped between a directory and a symlink out during set-up never lands outside', async (t) => {
+    const root = testRoot();
+    const rootfs = busyboxRootfs(join(root.dir, 'race-rootfs'));
+    const outside = join(root.dir, 'outside');
+    mkdirSync(outside);
+    // A host process flips rootfs/race between a real directory and a symlink to the host
+    // directory, as a second container sharing a volume did in the CVE.
+    mkdirSync(join(rootfs, 'race.dir'));
+    symlinkSync(outside, join(rootfs, 'race.link'));
+    const flipper = spawn('sh', ['-c', 'cd "$1" && while :; do mv -T race.dir race; mv -T race race.dir; mv -T race.link race; mv -T race race.link; done', 'flip', rootfs], { stdio: 'ignore' });
+    try {
+      let ran = 0;
+      for (let i = 0; i < 20; i++) {
+        const id = root.id();
+        const c = root.config(id, ['true'], rootfs);
+        c.root.readonly = false;
+        c.mounts.push({ destination: `/race/m${i}`, type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] });
+        c.mounts.push({ destination: `/race/b${i}`, type: 'bind', source: root.dir, options: ['rbind', 'ro'] });
+        if (root.run(id, c).status === 0) ran++;
+        assert.deepEqual(readdirSync(outside), [], `after try ${i}: nothing was made in the host directory`);
+      }
+      assert.deepEqual(root.leftoverState(), []);
+      // A try may fail when it met the symlink (the destination then resolves inside the rootfs
+      // to a path that is not a directory); the point is where nothing went.
+      t.diagnostic(`${ran} of 20 containers ran`);
+    } finally {
+      flipper.kill('SIGKILL');
+      await new Promise((r) => flipper.once('exit', r));
+    }
   });
 
   test('CVE-2024-21626: a cwd of /proc/self/fd/N through a host directory descriptor cannot leave the root, at create or exec', () => {
