@@ -47,6 +47,24 @@ const bundle = (entry: string, outfile: string, shebang = '', define: Record<str
   logLevel: 'warning',
 });
 await bundle('runtime/cli/main.ts', 'dist/tsrun-main.cjs');
+// dist/tsrun-light.cjs: the same CLI without the commands that make processes or validate
+// documents (config validation, the plan, seccomp, the helper's launch: five sixths of the code).
+// Every call pays for reading and compiling its bundle (~10 ms for the full one here), and the
+// calls an orchestrator makes most (start, state, kill, delete) need none of that. The loader
+// starts this bundle unless a word of the command line names one of FULL_BUNDLE_COMMANDS.
+const FULL_BUNDLE_COMMANDS = ['create', 'run', 'exec', 'update'];
+const fullOnly: Plugin = {
+  name: 'tsrun-light',
+  setup(b) {
+    const filter = new RegExp(`/commands/(${FULL_BUNDLE_COMMANDS.join('|')})\\.ts$`);
+    b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'full-bundle-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'full-bundle-only' }, (a) => ({
+      contents: `export default () => { throw new Error(${JSON.stringify(`${a.path} is in dist/tsrun-main.cjs only: scripts/tsrun-loader.cjs should have started that bundle`)}); };`,
+      loader: 'js',
+    }));
+  },
+};
+await bundle('runtime/cli/main.ts', 'dist/tsrun-light.cjs', '', {}, [fullOnly]);
 // containerd-shim-tsrun-v2: the same way, its own bundle (containerd runs it for `start`, `delete`
 // and as the daemon); protobufjs, grpc-js and koffi stay in node_modules, loaded when first used.
 await bundle('runtime/shim/main.ts', 'dist/containerd-shim-tsrun-v2.cjs');
@@ -87,8 +105,11 @@ await bundle('imgtool/cli/main.ts', 'dist/tsimg-main.cjs', '', {
 // The worker thread that extracts layers in parallel (imgtool/bundle/layer-pool.ts) starts from its own small bundle.
 await bundle('imgtool/bundle/layer-worker.ts', 'dist/tsimg-layer-worker.cjs');
 // The node that builds is the node that runs (npm ci builds on the machine): naming it in the
-// shebang spares every call an exec of /usr/bin/env and a walk of $PATH. Rebuild after moving node.
-const loader = readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/^#!.*\n/, `#!${process.execPath}\n`);
+// loader's exec spares every call a walk of $PATH. Rebuild after moving node.
+const loader = readFileSync('scripts/tsrun-loader.cjs', 'utf8').replace(/exec node "\$0"/, `exec '${process.execPath}' "$0"`);
+if (!loader.includes(`exec '${process.execPath}'`)) throw new Error('scripts/tsrun-loader.cjs: its exec line was not found');
+if (!loader.includes(`new Set(${JSON.stringify(FULL_BUNDLE_COMMANDS).replaceAll('"', "'").replaceAll(',', ', ')})`))
+  throw new Error(`scripts/tsrun-loader.cjs: its FULL_BUNDLE_COMMANDS must be ${FULL_BUNDLE_COMMANDS.join(', ')}, as the light bundle is built`);
 for (const name of ['tsrun', 'tsimg']) {
   writeFileSync(`dist/${name}.cjs`, loader);
   chmodSync(`dist/${name}.cjs`, 0o755);
@@ -100,10 +121,11 @@ for (const name of ['tsrun', 'tsimg']) {
 // real create whose program does not exist in the rootfs, so it fails inside the container just
 // before it would be ready (under a temporary --root and cgroup parent, both removed); otherwise
 // a create whose rootfs is missing. The loader writes the compiled code when TSRUN_CODE_CACHE=write.
+// As root a second container then warms the light bundle's cache (start, state, list, kill, delete).
 const warm = mkdtempSync(join(tmpdir(), 'tsrun-warm-'));
 const cgroupParent = `tsrun-build-warm-${process.pid}`;
+const tsrun = (args: string[]) => spawnSync(process.execPath, ['dist/tsrun.cjs', '--root', join(warm, 'state'), ...args], { env: { ...process.env, TSRUN_CODE_CACHE: 'write' }, stdio: 'ignore' });
 try {
-  const tsrun = (args: string[]) => spawnSync(process.execPath, ['dist/tsrun.cjs', '--root', join(warm, 'state'), ...args], { env: { ...process.env, TSRUN_CODE_CACHE: 'write' }, stdio: 'ignore' });
   tsrun(['spec', '--bundle', warm]);
   const config = JSON.parse(readFileSync(join(warm, 'config.json'), 'utf8')) as { root: { path: string }; process: { terminal: boolean; args: string[] }; linux: Record<string, unknown> };
   const asRoot = process.getuid?.() === 0 && existsSync('/bin/busybox') && existsSync(helper);
@@ -118,7 +140,16 @@ try {
   config.process.terminal = false;
   writeFileSync(join(warm, 'config.json'), JSON.stringify(config));
   tsrun(['create', '--bundle', warm, 'warm']);
+  // The light bundle's cache: a container that lives through start, state, kill and delete.
+  if (asRoot) {
+    config.process.args = ['/bin/busybox', 'sleep', '10'];
+    config.linux.cgroupsPath = `/${cgroupParent}/warm2`;
+    writeFileSync(join(warm, 'config.json'), JSON.stringify(config));
+    tsrun(['create', '--bundle', warm, 'warm2']);
+    for (const args of [['start', 'warm2'], ['state', 'warm2'], ['list'], ['kill', 'warm2', 'KILL'], ['state', 'warm2'], ['delete', '--force', 'warm2'], ['delete', '--force', 'warm2']]) tsrun(args);
+  }
 } finally {
+  if (existsSync(join(warm, 'state/warm2'))) tsrun(['delete', '--force', 'warm2']);
   rmSync(warm, { recursive: true, force: true });
   for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
     try { rmdirSync(join('/sys/fs/cgroup', h, cgroupParent)); } catch { /* not made there */ }

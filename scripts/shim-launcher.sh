@@ -26,7 +26,12 @@ for a in "$@"; do
 	esac
 done
 root=${TSRUN_SHIM_ROOT:-/run/tsrun-shim}
-slow() { exec "$NODE" "$here/containerd-shim-tsrun-v2.cjs" "$@"; }
+# Node 20 parses NODE_EXTRA_CA_CERTS at start-up (~40 ms for a system bundle); the shim makes no TLS
+# connection, so the variable is moved aside and put back for its children (as scripts/tsrun-loader.cjs).
+slow() {
+	[ -z "$NODE_EXTRA_CA_CERTS" ] || { export TSRUN_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }
+	exec "$NODE" "$here/containerd-shim-tsrun-v2.cjs" "$@"
+}
 
 if [ "$action" = start ] && [ -f config.json ] && ! grep -q 'io.kubernetes.cri.sandbox-id' config.json; then
 	hash=$(printf '%s\000%s\000' "$address" "$ns" | sha256sum | cut -c1-24)

@@ -5,8 +5,10 @@
  * the host it was issued for (blob GETs often redirect to a storage host). Idempotent requests are retried
  * with exponential backoff on 5xx/429 and on connection resets.
  */
+import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from './errors.ts';
@@ -32,7 +34,29 @@ export interface RequestOptions {
 }
 
 const httpAgent = new http.Agent({ keepAlive: true });
-const httpsAgent = new https.Agent({ keepAlive: true });
+let verifyingAgent: https.Agent | undefined;
+/** Made on first use: only then are the certificates of NODE_EXTRA_CA_CERTS read, if the loader deferred them. */
+function httpsAgent(): https.Agent {
+  verifyingAgent ??= new https.Agent({ keepAlive: true, ...deferredExtraCa() });
+  return verifyingAgent;
+}
+
+/**
+ * dist/tsimg starts node without NODE_EXTRA_CA_CERTS, which Node 20 would parse at start-up
+ * (scripts/tsrun-loader.cjs says why), and leaves its value in TSRUN_DEFERRED_CA_CERTS. Trusting
+ * them here, beside Node's own roots, gives HTTPS the trust it would have had.
+ */
+function deferredExtraCa(): { ca?: string[] } {
+  const file = process.env.TSRUN_DEFERRED_CA_CERTS;
+  if (!file) return {};
+  try {
+    return { ca: [...tls.rootCertificates, readFileSync(file, 'utf8')] };
+  } catch (err) {
+    // What Node itself does when it cannot read the file: warn and go on with its own roots.
+    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
+    return {};
+  }
+}
 const httpsAgentNoVerify = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -51,7 +75,7 @@ function sendOnce(url: URL, options: RequestOptions, authorization: string | und
     const request = (isHttps ? https : http).request(url, {
       method: options.method ?? 'GET',
       headers,
-      agent: isHttps ? (options.verifyTls === false ? httpsAgentNoVerify : httpsAgent) : httpAgent,
+      agent: isHttps ? (options.verifyTls === false ? httpsAgentNoVerify : httpsAgent()) : httpAgent,
     });
     request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(Object.assign(new Error(`no answer from ${url.host} in ${IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
     request.on('error', reject);

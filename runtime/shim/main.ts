@@ -19,6 +19,9 @@ async function main(): Promise<number> {
       case 'delete': return (await import('./delete-command.ts')).deleteAfterDeadShim(flags);
       case '':
         if (!flags.socket) throw new Error('no action given (start or delete)');
+        // The launcher moved NODE_EXTRA_CA_CERTS aside to spare Node's start-up; the daemon's
+        // children (binary:// loggers) get it back. start passes it on aside to the daemon it forks.
+        if (process.env.TSRUN_DEFERRED_CA_CERTS !== undefined) process.env.NODE_EXTRA_CA_CERTS = process.env.TSRUN_DEFERRED_CA_CERTS;
         await (await import('./shim-daemon.ts')).runShimDaemon(flags);
         return -1;
       default: throw new Error(`unknown action "${flags.action}" (start or delete)`);
