@@ -3,7 +3,8 @@
  * and tsimg export NAME DESTINATION (out of it). Locations: see archive/location.ts.
  */
 import type { CommandModule } from 'yargs';
-import { type GlobalOptions, openStore, printJson, registryClient } from '../cli/global-options.ts';
+import { type GlobalOptions, openStore, printJson } from '../cli/global-options.ts';
+import { registryClient } from '../cli/registry-options.ts';
 import { copyImage } from '../archive/copy-image.ts';
 import { type Location, parseLocation } from '../archive/location.ts';
 import { parsePlatform } from '../registry/platform.ts';

@@ -1,6 +1,7 @@
 /** tsimg pull IMAGE: registry -> store, with progress, platform choice and a JSON result for scripts. */
 import type { CommandModule } from 'yargs';
-import { type GlobalOptions, openStore, printJson, registryClient } from '../cli/global-options.ts';
+import { type GlobalOptions, openStore, printJson } from '../cli/global-options.ts';
+import { registryClient } from '../cli/registry-options.ts';
 import { humanBytes } from '../cli/human-size.ts';
 import { TerminalProgress, plainProgress } from '../cli/progress.ts';
 import { parseReference } from '../reference/parse.ts';

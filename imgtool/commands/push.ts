@@ -1,6 +1,7 @@
 /** tsimg push IMAGE [DESTINATION]: store -> registry (DESTINATION defaults to the image's own name). */
 import type { CommandModule } from 'yargs';
-import { type GlobalOptions, openStore, printJson, registryClient } from '../cli/global-options.ts';
+import { type GlobalOptions, openStore, printJson } from '../cli/global-options.ts';
+import { registryClient } from '../cli/registry-options.ts';
 import { humanBytes } from '../cli/human-size.ts';
 import { parseReference } from '../reference/parse.ts';
 import { pushImage } from '../registry/push-image.ts';

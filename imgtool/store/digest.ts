@@ -1,6 +1,11 @@
 /** Digests as the image spec writes them (algorithm:hex) and the hash that checks them. */
-import { type Hash, createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { checkDigest } from '../reference/parse.ts';
+
+// node:crypto is loaded on the first hash, not with the store: listing, tagging or a second
+// bundle of a cached image hash nothing, and the module costs ~5 ms of a tsimg start.
+const createHash = (algorithm: string): Hash =>
+  (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 
 const SUPPORTED = new Set(['sha256', 'sha512']);
 

@@ -42,11 +42,11 @@ measure() { # label command... -> appends "seconds kB" to $work/$label
 for i in $(seq "$runs"); do
   rm -rf "$work/t" "$work/s"
   if (( i % 2 )); then
-    measure tsimg node dist/tsimg.cjs --root "$work/t" pull -q "$image"
+    measure tsimg dist/tsimg --root "$work/t" pull -q "$image"
     measure skopeo skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$work/s:bench"
   else
     measure skopeo skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$work/s:bench"
-    measure tsimg node dist/tsimg.cjs --root "$work/t" pull -q "$image"
+    measure tsimg dist/tsimg --root "$work/t" pull -q "$image"
   fi
 done
 # Both stores must hold the same layers, or the comparison means nothing.

@@ -58,13 +58,18 @@ function timed(cmd: string, args: string[]): Sample {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Wall milliseconds of one command, and its stderr. */
-function wallMs(cmd: string, args: string[]): { ms: number; stderr: string } {
+function wallMs(cmd: string, args: string[], env = process.env): { ms: number; stderr: string } {
   const started = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return { ms, stderr: r.stderr };
 }
+
+// tsimg runs as a user runs it (the file executed, through its loader); `node -e 0` is Node's bare
+// start, without NODE_EXTRA_CA_CERTS, which the loader moves aside (scripts/tsrun-loader.cjs).
+const bareEnv = { ...process.env };
+delete bareEnv.NODE_EXTRA_CA_CERTS;
 
 /** The second overlay bundle of the cached image as a command, many times, beside `node -e 0`. */
 function secondBundleQuick(layout: string): { runs: number; rows: [string, number[]][] } {
@@ -75,8 +80,8 @@ function secondBundleQuick(layout: string): { runs: number; rows: [string, numbe
   for (let i = -3; i < quickRuns; i++) {
     const bundle = join(work, `quick-${i + 3}`);
     overlayBundles.add(bundle);
-    const r = wallMs('node', [cli, 'unpack', '--root', layout, '--overlay', 'bench', bundle]);
-    const node = wallMs('node', ['-e', '0']);
+    const r = wallMs(cli, ['unpack', '--root', layout, '--overlay', 'bench', bundle]);
+    const node = wallMs('node', ['-e', '0'], bareEnv);
     execFileSync('node', [cli, 'rm-bundle', bundle]);
     overlayBundles.delete(bundle);
     if (i < 0) continue; // warm-up: page cache, the first mounts
@@ -114,13 +119,13 @@ try {
 
     const c = join(work, `copy-${i}`);
     execFileSync('sync');
-    results.copy!.push(timed('node', [cli, 'unpack', '--root', layout, '--no-overlay', 'bench', c]));
+    results.copy!.push(timed(cli, ['unpack', '--root', layout, '--no-overlay', 'bench', c]));
 
     rmSync(join(layout, 'layers'), { recursive: true, force: true });
     const o0 = join(work, `overlay-0-${i}`);
     overlayBundles.add(o0);
     execFileSync('sync');
-    results.overlayInOrder!.push(timed('node', [cli, 'unpack', '--root', layout, '--overlay', '--jobs', '1', 'bench', o0]));
+    results.overlayInOrder!.push(timed(cli, ['unpack', '--root', layout, '--overlay', '--jobs', '1', 'bench', o0]));
     execFileSync('node', [cli, 'rm-bundle', o0]);
     overlayBundles.delete(o0);
 
@@ -129,8 +134,8 @@ try {
     const o2 = join(work, `overlay-b-${i}`);
     overlayBundles.add(o1).add(o2);
     execFileSync('sync');
-    results.overlayFirst!.push(timed('node', [cli, 'unpack', '--root', layout, '--overlay', 'bench', o1]));
-    results.overlaySecond!.push(timed('node', [cli, 'unpack', '--root', layout, '--overlay', 'bench', o2]));
+    results.overlayFirst!.push(timed(cli, ['unpack', '--root', layout, '--overlay', 'bench', o1]));
+    results.overlaySecond!.push(timed(cli, ['unpack', '--root', layout, '--overlay', 'bench', o2]));
     if (i === 0) compare(join(u, 'rootfs'), join(c, 'rootfs'), join(o2, 'rootfs'));
     for (const d of [u, c]) rmSync(d, { recursive: true, force: true });
     for (const b of [o1, o2]) {
