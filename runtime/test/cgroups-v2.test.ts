@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { TSRUN, UNIFIED, useTestRoot, waitFor, watchEvents, type Config } from './harness.ts';
+import { TSRUN, UNIFIED, useTestRoot, waitFor, watchEvents } from './harness.ts';
+import { cpuQuotaThrottles, forkBombStopsAtLimit, withResources } from './limit-scenarios.ts';
 
 const skip = UNIFIED ? false : 'needs a pure cgroup v2 host (npm run test:v2 runs this file in a guest kernel)';
 const MiB = 2 ** 20;
@@ -16,11 +17,6 @@ describe('cgroup v2: limits, stats, freezer and devices on a pure v2 host', { sk
   const testRoot = useTestRoot('v2', { before, after });
   const cgdir = (id: string) => `/sys/fs/cgroup/${testRoot().cgroupParent}/${id}`;
   const cg = (id: string, file: string) => readFileSync(`${cgdir(id)}/${file}`, 'utf8').trim();
-  const withResources = (c: Config, resources: object) => {
-    const linux = c.linux as { resources?: Record<string, unknown> };
-    linux.resources = { ...linux.resources, ...resources };
-    return c;
-  };
 
   test('the container sees its limits in its own /sys/fs/cgroup, converted as runc converts them', () => {
     const root = testRoot();
@@ -64,40 +60,12 @@ describe('cgroup v2: limits, stats, freezer and devices on a pure v2 host', { sk
     assert.equal(root.tsrun(['delete', '--force', id2]).status, 0);
   });
 
-  test('a fork bomb stops at pids.limit', async () => {
-    const root = testRoot();
-    const id = root.id();
-    // sh gives up at its first failed fork: the bomb runs in a subshell, and the container's
-    // init takes the last free pid afterwards.
-    const c = withResources(root.config(id, ['sh', '-c', '(while true; do sleep 1000 & done) 2>/dev/null; sleep 1000']), { pids: { limit: 20 } });
-    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
-    try {
-      assert.ok(await waitFor(() => /^max [1-9]/m.test(cg(id, 'pids.events')), 30_000), 'the kernel refused a fork (pids.events max)');
-      const current = Number(cg(id, 'pids.current'));
-      assert.ok(current <= 20 && current >= 15, `the bomb filled the container up to its limit: ${current} tasks`);
-      const stats = JSON.parse(root.tsrun(['events', '--stats', id]).stdout) as Event;
-      assert.equal(stats.data?.pids.limit, 20);
-    } finally {
-      assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
-    }
-  });
+  test('a fork bomb stops at pids.limit', () => forkBombStopsAtLimit(testRoot(), cg));
 
-  test('a cpu quota throttles a busy loop (nr_throttled grows)', async () => {
-    const root = testRoot();
-    const id = root.id();
-    const c = withResources(root.config(id, ['sh', '-c', 'while :; do :; done']), { cpu: { quota: 10000, period: 100000 } });
-    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, c), id]).status, 0);
-    try {
-      const throttled = () => (JSON.parse(root.tsrun(['events', '--stats', id]).stdout) as Event).data!.cpu.throttling.throttled_periods;
-      assert.ok(await waitFor(() => throttled() >= 3, 30_000), `throttled periods: ${throttled()}`);
-      const usec = Number(/^usage_usec (\d+)/m.exec(cg(id, 'cpu.stat'))![1]);
-      const periods = Number(/^nr_periods (\d+)/m.exec(cg(id, 'cpu.stat'))![1]);
-      // 10 ms a 100 ms period, with slack for the period in progress and emulation jitter.
-      assert.ok(usec <= (periods + 2) * 10_000 * 1.5, `cpu usage ${usec} us in ${periods} periods`);
-    } finally {
-      assert.equal(root.tsrun(['delete', '--force', id]).status, 0);
-    }
-  });
+  test('a cpu quota throttles a busy loop (nr_throttled grows)', () => cpuQuotaThrottles(testRoot(), (id: string) => ({
+    usec: Number(/^usage_usec (\d+)/m.exec(cg(id, 'cpu.stat'))![1]),
+    periods: Number(/^nr_periods (\d+)/m.exec(cg(id, 'cpu.stat'))![1]),
+  })));
 
   test('device rules as an eBPF program: a denied device cannot be opened, an allowed one can, read-only stays read-only', () => {
     const root = testRoot();
