@@ -25,6 +25,8 @@ export class BlobWriter {
   private hash: Hash;
   private unsynced = 0;
   private writeback: Promise<void> | undefined;
+  /** The first error of an early fdatasync: commit() fails with it (see startWriteback). */
+  private writebackError: NodeJS.ErrnoException | undefined;
   private stream: WriteStream;
   private fd: number | undefined;
 
@@ -61,11 +63,18 @@ export class BlobWriter {
     if (this.unsynced >= WRITEBACK_EVERY && !this.writeback) this.startWriteback();
   }
 
-  /** One early fdatasync at a time; its failure is not an error here (commit's fsync decides). */
+  /**
+   * One early fdatasync at a time. Its failure is kept for commit(): the kernel reports a writeback
+   * error once per open file (Linux 4.13+), so after an early fdatasync has been told of it, the
+   * final fsync would return 0 and a blob whose data never reached the disk would be committed.
+   */
   private startWriteback(): void {
     this.unsynced = 0;
     const fd = this.fd!;
-    this.writeback = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).finally(() => (this.writeback = undefined));
+    this.writeback = new Promise<void>((resolve) => fdatasync(fd, (e) => {
+      if (e) this.writebackError ??= e;
+      resolve();
+    })).finally(() => (this.writeback = undefined));
   }
 
   /** Starts over from byte 0 (a server that ignored our Range request sends the whole blob again). */
@@ -97,6 +106,7 @@ export class BlobWriter {
       if (actual !== this.digest) throw new DigestMismatchError(this.what, this.digest, actual);
       // Asynchronously, on the libuv pool: a blocking fsync would stall every other download meanwhile.
       await new Promise<void>((resolve, reject) => fsync(this.fd!, (e) => (e ? reject(e) : resolve())));
+      if (this.writebackError) throw this.writebackError;
       this.closeFd();
       renameSync(this.tempPath, this.finalPath);
     } catch (e) {

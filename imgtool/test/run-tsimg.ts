@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.ts');
+// Resolved here, so that a test may run tsimg from any working directory.
+const TSX = import.meta.resolve('tsx');
 
 export interface RunResult {
   code: number;
@@ -11,9 +13,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runTsimg(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<RunResult> {
+export function runTsimg(args: string[], env: Record<string, string> = {}, stdin?: string, cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, TSIMG_RETRY_BACKOFF_MS: '10', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, main, ...args], { env: { ...process.env, TSIMG_RETRY_BACKOFF_MS: '10', ...env }, stdio: ['pipe', 'pipe', 'pipe'], cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -86,3 +86,17 @@ test('an unpack in progress keeps the layers it marked; temp dirs of dead extrac
   assert.deepEqual(cached(), []);
   rmSync(liveTemp, { recursive: true });
 });
+
+test('a store named by a relative --root at unpack and an absolute one at gc is the same store: mounted layers stay', { skip: !isRoot && 'needs root' }, async () => {
+  const store2 = join(dir, 'store2');
+  writeLayout(store2, [{ tag: 'c', layers: [makeTar([{ name: 'c/', type: 'dir' }, { name: 'c/file', body: 'c' }])] }]);
+  const bundle = join(dir, 'bundle-relative');
+  bundles.push(bundle);
+  const unpacked = await runTsimg(['--root', 'store2', 'unpack', '--overlay', 'c', bundle], {}, undefined, dir);
+  assert.equal(unpacked.code, 0, unpacked.stderr);
+  assert.equal((await runTsimg(['--root', './store2', 'rm', 'c'], {}, undefined, dir)).code, 0);
+  const r = await runTsimg(['--root', store2, 'gc', '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { layers: { removed: string[] } }).layers.removed, [], 'the mounted bundle keeps its layer');
+  assert.equal(existsSync(join(bundle, 'rootfs', 'c', 'file')), true, 'and still reads it');
+});
