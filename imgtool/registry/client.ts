@@ -83,7 +83,10 @@ export class RegistryClient {
       }
       if (response.status !== 401) return response;
       discard(response);
-      if (attempt === 0 && this.auth.onUnauthorized(response.headers['www-authenticate'], scopes, authorization)) continue;
+      // Only the registry's own challenge is answered: a 401 from a host a redirect led to (blob
+      // storage) could name any token realm, and answering it would send our credentials there.
+      const fromRegistry = response.url.origin === url.origin;
+      if (attempt === 0 && fromRegistry && this.auth.onUnauthorized(response.headers['www-authenticate'], scopes, authorization)) continue;
       throw new RegistryError(`registry ${this.registry} refused ${this.auth.hasCredentials() ? 'the credentials' : 'anonymous access'} for ${scopes.join(' ') || '/v2/'} (HTTP 401); check tsimg login ${this.registry}`, 401);
     }
   }

@@ -83,6 +83,7 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     store = join(work, 'store');
     storage = createServer((req, res) => {
       seen.push({ path: req.url ?? '', authorization: req.headers.authorization, host: req.headers.host });
+      if (req.url === '/storage/deny') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://localhost:${storagePort}/token",service="storage"` }).end();
       res.writeHead(200, { 'content-length': String(layer.length) }).end(layer);
     });
     storagePort = await listen(storage);
@@ -101,6 +102,7 @@ describe('pull from a misbehaving registry (fake peer)', () => {
         return void res.writeHead(503).end('busy');
       }
       if (kind === 'manifests') {
+        if (repo === 'redirect-denied') return void res.writeHead(307, { location: `http://localhost:${storagePort}/storage/deny` }).end();
         if (repo === 'garbage') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end('{"schemaVersion": 2, "config": ');
         if (repo === 'huge') return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(Buffer.alloc(5 * 1024 * 1024, 32));
         const garbage = garbageManifests[repo];
@@ -192,5 +194,14 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     const storageRequests = seen.filter((s) => s.path === '/storage/layer');
     assert.equal(storageRequests.length, 1);
     assert.equal(storageRequests[0]!.authorization, undefined);
+  });
+
+  test('a 401 from the host a redirect led to is not answered: its token realm never sees the credentials', async () => {
+    rmSync(store, { recursive: true, force: true });
+    const result = await tsimg(['pull', `${host}/redirect-denied:1`]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /HTTP 401/);
+    assert.deepEqual(seen.filter((s) => s.path.startsWith('/token')), [], 'no request went to the foreign realm');
+    assert.equal(seen.filter((s) => s.path === '/storage/deny').every((s) => s.authorization === undefined), true);
   });
 });
