@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TsrunError, errnoOf } from '../cli/errors.ts';
 import type { CgroupLayout } from './cgroup-layout.ts';
 import { resolveCgroupPath } from './cgroup-path.ts';
@@ -104,31 +104,63 @@ export function cgroupPids(placement: CgroupPlacement): number[] {
 
 /**
  * Removes the directories tsrun made, innermost first. The container's own cgroup is emptied
- * (processes still inside are killed) and retried while the kernel says busy; a parent it made
- * is removed only when nothing else uses it (a sibling container may).
+ * with the cgroups its processes made inside it (systemd or a container engine in the container),
+ * processes still inside are killed, and each removal is retried while the kernel says busy; a
+ * parent tsrun made is removed only when nothing else uses it (a sibling container may). Every
+ * directory is tried; what could not be removed is reported at the end, in one error.
  */
-const REMOVE_TIMEOUT_MS = 10_000;
-
 export function removeCgroups(placement: CgroupPlacement): void {
   const own = new Set(Object.values(placement.paths));
   const dirs = [...placement.created].sort((a, b) => b.length - a.length);
+  const failed: string[] = [];
   for (const dir of dirs) {
-    // Bounded by time, not by tries: on a loaded machine a killed process can take well over a
-    // second to leave its cgroup, and giving up early leaves the directory behind.
-    const giveUpAt = Date.now() + REMOVE_TIMEOUT_MS;
-    for (;;) {
-      try {
-        rmdirSync(dir);
-        break;
-      } catch (err) {
-        const code = errnoOf(err);
-        if (code === 'ENOENT') break;
-        if (!own.has(dir) && (code === 'EBUSY' || code === 'ENOTEMPTY')) break; // still in use by others
-        if (code !== 'EBUSY' || Date.now() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
-        killAllIn(dir);
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-      }
+    try {
+      if (own.has(dir)) removeTree(dir);
+      else removeIfUnused(dir);
+    } catch (err) {
+      failed.push((err as Error).message);
     }
+  }
+  if (failed.length > 0) throw new TsrunError(`removing cgroups: ${failed.join('; ')}`);
+}
+
+/**
+ * How long one directory is retried: a killed process leaves its cgroup within milliseconds, and
+ * the shim calls this in its one process, which answers nothing else meanwhile.
+ */
+const REMOVE_TIMEOUT_MS = 2_000;
+
+function removeTree(dir: string): void {
+  let children: string[];
+  try {
+    children = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return;
+    throw err;
+  }
+  for (const child of children) removeTree(child);
+  const giveUpAt = performance.now() + REMOVE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || performance.now() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
+      killAllIn(dir);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+}
+
+function removeIfUnused(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT' || code === 'EBUSY' || code === 'ENOTEMPTY') return; // gone, or still used by others
+    throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
   }
 }
 

@@ -181,11 +181,19 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     if (pid > 0) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
+    let cgroupsLeft = false;
     if (placement) {
-      try { removeCgroups(placement); } catch (e) { opts.logger.warn(`cleanup: ${(e as Error).message}`); }
+      try {
+        removeCgroups(placement);
+      } catch (e) {
+        // The record stays (its creator is this process, soon gone: it reads as stopped), so that
+        // `delete --force` can try the cgroups again; without it nothing would name them.
+        cgroupsLeft = true;
+        opts.logger.warn(`cleanup: ${(e as Error).message}; delete --force ${id} removes the rest`);
+      }
       placement = undefined;
     }
-    if (!stateRemoved) opts.store.remove(id);
+    if (!stateRemoved && !cgroupsLeft) opts.store.remove(id);
     stateRemoved = true;
   };
   // A caller that gives up (containerd's timeout, Ctrl-C at the CLI) must not leave a half-made container.

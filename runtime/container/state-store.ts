@@ -33,6 +33,8 @@ export const EXEC_FIFO = 'exec.fifo';
 const CONFIG_FILE = 'config.json';
 const LOCK_FILE = 'lock';
 const STAGING_PREFIX = '.claim@';
+/** A removed container's directory on its way out: `.gone@<pid>@<id>` ('@' is never in an id). */
+const TOMBSTONE_PREFIX = '.gone@';
 
 export class StateStore {
   constructor(readonly root: string) {}
@@ -66,10 +68,11 @@ export class StateStore {
     return dir;
   }
 
-  /** Staging directories of creates killed before their rename (their pid is gone). */
+  /** Staging directories of creates killed before their rename, and tombstones of removes killed half-way (their pid is gone). */
   private removeAbandonedStaging(): void {
     for (const name of readdirSync(this.root)) {
-      const pid = name.startsWith(STAGING_PREFIX) ? Number(name.slice(STAGING_PREFIX.length).split('@')[0]) : NaN;
+      const prefix = [STAGING_PREFIX, TOMBSTONE_PREFIX].find((p) => name.startsWith(p));
+      const pid = prefix ? Number(name.slice(prefix.length).split('@')[0]) : NaN;
       if (pid > 0 && pid !== process.pid && readProcessStat(pid) === undefined) rmSync(join(this.root, name), { recursive: true, force: true });
     }
   }
@@ -106,14 +109,28 @@ export class StateStore {
     return JSON.parse(readFileSync(join(this.dir(id), CONFIG_FILE), 'utf8')) as RuntimeConfig;
   }
 
+  /**
+   * Renamed away from its id first (atomic), then removed: a remove killed half-way leaves a
+   * tombstone that the next claim sweeps, never an id directory without its record, which
+   * `delete --force` would not see and `create` would refuse forever.
+   */
   remove(id: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    const tombstone = join(this.root, `${TOMBSTONE_PREFIX}${process.pid}@${id}`);
+    try {
+      renameSync(dir, tombstone);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return;
+      rmSync(dir, { recursive: true, force: true }); // a tombstone of ours for this id is still there
+      return;
+    }
+    rmSync(tombstone, { recursive: true, force: true });
   }
 
   list(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && !d.name.startsWith(STAGING_PREFIX) && existsSync(join(this.root, d.name, STATE_FILE)))
+        .filter((d) => d.isDirectory() && !d.name.includes('@') && existsSync(join(this.root, d.name, STATE_FILE))) // '@': staging and tombstones
         .map((d) => d.name)
         .sort();
     } catch (err) {

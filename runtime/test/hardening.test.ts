@@ -141,4 +141,39 @@ describe('hardening: attacks and abuse from the review', () => {
     assert.ok(!root.leftoverState().includes(id));
     assert.ok(await waitFor(() => !existsSync(`/proc/${pid}/cmdline`) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tsrun-init')), 'its init was killed');
   });
+
+  test('a delete killed half-way blocks nothing: its directory leaves the id first, and what is left is swept', async () => {
+    const id = root.id('halfgone');
+    assert.equal(root.tsrun(['run', '--keep', '--bundle', root.bundle(id, root.config(id, ['true'])), id]).status, 0);
+    // What a delete SIGKILLed during its rm leaves: the renamed directory, part of it removed, of a dead pid.
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('exit', r));
+    const tombstone = join(root.state, `.gone@${dead.pid}@${id}`);
+    assert.equal(root.tsrun(['delete', id]).status, 0);
+    mkdirSync(tombstone);
+    writeFileSync(join(tombstone, 'state.json'), '{}');
+    assert.doesNotMatch(root.tsrun(['list', '-q']).stdout, /gone|halfgone/, 'list does not show it');
+    assert.equal(root.tsrun(['state', id]).status, 1, 'the id is free');
+    const again = root.tsrun(['run', '--bundle', root.bundle(id, root.config(id, ['true'])), id]);
+    assert.equal(again.status, 0, `the id can be used again: ${again.stderr}`);
+    assert.equal(existsSync(tombstone), false, 'the next create swept the tombstone');
+  });
+
+  test('delete --force removes the cgroups the container made inside its own, with their processes', { skip: existsSync('/sys/fs/cgroup/cgroup.controllers') && 'v1 layout' }, () => {
+    const id = root.id('nested');
+    assert.equal(root.tsrun(['run', '-d', '--bundle', root.bundle(id, root.config(id, ['sh', '-c', 'sleep 1000 & sleep 1000'])), id]).status, 0);
+    // As systemd or a container engine inside the container would: sub-cgroups, a process moved in.
+    const own = `/sys/fs/cgroup/memory/${root.cgroupParent}/${id}`;
+    const pids = readFileSync(`${own}/cgroup.procs`, 'utf8').trim().split('\n');
+    for (const [controller, sub] of [['memory', 'a/b'], ['pids', 'a'], ['cpu', 'x']] as const) {
+      mkdirSync(`/sys/fs/cgroup/${controller}/${root.cgroupParent}/${id}/${sub}`, { recursive: true });
+      writeFileSync(`/sys/fs/cgroup/${controller}/${root.cgroupParent}/${id}/${sub}/cgroup.procs`, pids.at(-1)!);
+    }
+    const t0 = Date.now();
+    const r = root.tsrun(['delete', '--force', id]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(Date.now() - t0 < 5000, 'at once, not after a time-out');
+    assert.equal(existsSync(own), false);
+    assert.deepEqual(root.leftoverCgroups(), []);
+  });
 });
