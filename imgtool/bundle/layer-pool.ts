@@ -31,12 +31,14 @@ export async function runLayerJobs(jobs: readonly LayerJob[], concurrency: numbe
     while (!failure && next < jobs.length) {
       const index = next++;
       const reply = await new Promise<FromWorker>((resolve, reject) => {
+        // A worker that exits without answering (killed, out of memory) fails the job, not waits forever.
+        const onExit = (code: number) => reject(new Error(`it exited with code ${code} during a job`));
         const onMessage = (m: FromWorker) => {
           if (m.kind === 'warn') return warn(m.message);
-          worker.off('message', onMessage).off('error', reject);
+          worker.off('message', onMessage).off('error', reject).off('exit', onExit);
           resolve(m);
         };
-        worker.on('message', onMessage).once('error', reject);
+        worker.on('message', onMessage).once('error', reject).once('exit', onExit);
         worker.postMessage({ kind: 'job', job: jobs[index]! } satisfies ToWorker);
       }).catch((err: Error) => ({ kind: 'failed' as const, message: `a layer worker failed: ${err.message}`, interrupted: false }));
       if (reply.kind === 'failed') fail(reply.interrupted ? new UnpackInterrupted(reply.message) : new Error(reply.message));
@@ -46,7 +48,12 @@ export async function runLayerJobs(jobs: readonly LayerJob[], concurrency: numbe
 
   try {
     const entry = workerEntry();
-    for (let i = 0; i < Math.min(concurrency, jobs.length); i++) workers.push(new Worker(entry.script, { eval: entry.eval }));
+    for (let i = 0; i < Math.min(concurrency, jobs.length); i++) {
+      const worker = new Worker(entry.script, { eval: entry.eval });
+      // Between jobs too: an 'error' without a listener would end the whole process, cleanup unrun.
+      worker.on('error', (err) => fail(new Error(`a layer worker failed: ${err.message}`)));
+      workers.push(worker);
+    }
     await Promise.all(workers.map(runWorker));
   } finally {
     signal?.removeEventListener('abort', onAbort);
