@@ -3,7 +3,8 @@
  * the results where a user would (the store stays an OCI layout it can read).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -54,6 +55,19 @@ describe('store commands', () => {
     const results = await Promise.all(names.map((n) => tsimg(['tag', 'oci', n])));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     for (const n of names) assert.equal((await skopeoInspect(`oci:${store}:${n}`)).Digest, images.oci.manifest.digest);
+  });
+
+  test('concurrent tags past a lock its dead owner left: one takes it over, all land', async () => {
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('exit', r));
+    writeFileSync(join(store, 'index.json.lock'), String(dead.pid));
+    const names = Array.from({ length: 8 }, (_, i) => `example.com/team/stale:v${i}`);
+    const results = await Promise.all(names.map((n) => tsimg(['tag', 'oci', n])));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    for (const n of names) assert.equal((await skopeoInspect(`oci:${store}:${n}`)).Digest, images.oci.manifest.digest);
+    assert.equal(existsSync(join(store, 'index.json.lock')), false);
+    assert.equal(existsSync(join(store, 'index.json.lock.takeover')), false);
+    assert.equal((await tsimg(['rm', ...names])).code, 0);
   });
 
   test('rm removes names, gc then removes only the blobs no name reaches', async () => {

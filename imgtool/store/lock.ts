@@ -26,6 +26,27 @@ function ownerIsGone(path: string): boolean {
   }
 }
 
+/**
+ * Several waiters can find the same dead owner; had each removed the file, a later one would remove
+ * the live lock the first had taken meanwhile. So the removal happens under a second, exclusive
+ * file, with the owner checked again there. A guard whose taker died is cleared like a lock.
+ */
+function removeStaleLock(path: string, mine: string): void {
+  const guard = `${path}.takeover`;
+  try {
+    linkSync(mine, guard); // holding our pid from its first instant, as the lock itself
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (ownerIsGone(guard)) rmSync(guard, { force: true });
+    return;
+  }
+  try {
+    if (ownerIsGone(path)) rmSync(path, { force: true });
+  } finally {
+    unlinkSync(guard);
+  }
+}
+
 export async function withLock<T>(path: string, action: () => Promise<T> | T): Promise<T> {
   const started = Date.now();
   const mine = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
@@ -38,7 +59,7 @@ export async function withLock<T>(path: string, action: () => Promise<T> | T): P
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         if (ownerIsGone(path)) {
-          rmSync(path, { force: true });
+          removeStaleLock(path, mine);
           continue;
         }
         if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`store is locked by another tsimg (${path}); remove the file if no tsimg is running`);
