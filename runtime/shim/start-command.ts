@@ -16,6 +16,18 @@ export function socketAnswers(path: string): Promise<boolean> {
 }
 
 /**
+ * A daemon serves its group's ttrpc socket a moment before its gRPC one (grpc-js loads after): a
+ * start that finds a daemon just started by a concurrent start waits for gRPC a little.
+ */
+async function grpcServedSoon(path: string): Promise<boolean> {
+  for (let waited = 0; waited < 3000; waited += 50) {
+    if (await socketAnswers(path)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return socketAnswers(path);
+}
+
+/**
  * `start`: find the shim of this container's group, or start it, then tell containerd where it
  * is: the address on stdout (start-answer.ts: plain, or JSON for gRPC) and in <bundle>/address
  * (which containerd reads back after a restart).
@@ -51,7 +63,7 @@ export async function startShim(flags: ShimFlags): Promise<number> {
     }
   }
   // A shim started before gRPC was asked for serves ttrpc only: JSON naming its gRPC socket would send containerd nowhere.
-  if (protocol === 'grpc' && !(await socketAnswers(grpcSocketFor(socket)))) {
+  if (protocol === 'grpc' && !(await grpcServedSoon(grpcSocketFor(socket)))) {
     process.stderr.write(`containerd-shim-tsrun-v2: TSRUN_SHIM_PROTOCOL=grpc, but the running shim of this group (${socket}) does not serve gRPC: it was started without it; stop it (SIGTERM, once its containers are gone) or unset TSRUN_SHIM_PROTOCOL\n`);
     return 1;
   }

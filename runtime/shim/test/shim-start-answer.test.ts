@@ -5,7 +5,7 @@
  * available here, so the JSON is checked by parsing it and calling the service at its address.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
   let bundle: string;
   let shimPid = 0;
   let otherPid = 0;
+  let thirdPid = 0;
   const baseEnv = (): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = { ...process.env, TSRUN_SHIM_ROOT: join(dir, 'shim') };
     delete env.TTRPC_ADDRESS;
@@ -49,7 +50,7 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
     writeFileSync(join(bundle, 'config.json'), '{}'); // what the launcher looks at; nothing is created
   });
   after(() => {
-    for (const pid of [shimPid, otherPid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of [shimPid, otherPid, thirdPid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -96,6 +97,25 @@ describe('start with TSRUN_SHIM_PROTOCOL=grpc', { skip: process.getuid?.() !== 0
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /TSRUN_SHIM_PROTOCOL=grpc, but the running shim of this group .* does not serve gRPC/);
     otherPid = Number(readFileSync(plainStart.stdout.replace(/^unix:\/\//, '').replace(/\.sock$/, '.pid'), 'utf8'));
+
+    // Two starts at once in a group with no shim yet: the second may find the first's daemon
+    // serving ttrpc a moment before gRPC; both answer the same gRPC address.
+    const together = join(dir, 'bundle3');
+    mkdirSync(together);
+    writeFileSync(join(together, 'config.json'), '{}');
+    const startAsync = () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(SHIM, ['-namespace', 'answer-test-3', '-address', join(dir, 'none.sock'), '-id', 'c1', 'start'],
+        { cwd: together, env: { ...baseEnv(), TSRUN_SHIM_PROTOCOL: 'grpc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+    const both = await Promise.all([startAsync(), startAsync()]);
+    for (const r of both) assert.equal(r.code, 0, r.err);
+    assert.equal(both[0]!.out, both[1]!.out);
+    const third = JSON.parse(both[0]!.out) as { address: string };
+    thirdPid = Number(readFileSync(third.address.replace(/^unix:\/\//, '').replace(/\.grpc\.sock$/, '.pid'), 'utf8'));
 
     const bad = start(SHIM, 'http');
     assert.equal(bad.status, 1);
