@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isImageManifest } from '../registry/media-types.ts';
 import { readConfigBlob, readManifestBlob } from '../store/image-documents.ts';
@@ -28,23 +28,36 @@ export async function removeUnusedLayers(store: OciStore): Promise<LayerGcResult
   const layers = layerCacheDir(store.root);
   const result: LayerGcResult = { removed: [], freed: 0 };
   if (!lstatSync(layers, { throwIfNoEntry: false })?.isDirectory()) return result;
-  return withLock(layersLock(layers), () => {
+  // Under the lock only the decisions and renames: unpacks wait on this lock (to mark the layers
+  // they use), and deleting gigabytes of layers can take minutes. A doomed layer is renamed into
+  // tmp/ under this process's pid, out of every unpack's reach, and deleted after the lock is
+  // released; were gc killed meanwhile, a later gc sweeps it as the temp dir of a dead process.
+  const doomed = await withLock(layersLock(layers), () => {
     const referenced = referencedChainIDs(store);
     const inUse = new Set([...mountedOverlayLowers(), ...layersInUse(layers)]);
     const cache = join(layers, 'sha256');
+    const tmp = join(layers, 'tmp');
+    const renamed: { name: string; path: string }[] = [];
     for (const name of listDir(cache)) {
       const dir = join(cache, name);
       if (referenced.has(name.split('-')[0]!) || inUse.has(dir)) continue;
-      result.freed += treeBytes(dir);
-      rmSync(dir, { recursive: true, force: true });
-      result.removed.push(name);
+      // Temp dirs are named <chain prefix>-<pid>-<random> by layer-cache.ts; gc's own say "gc".
+      const path = join(tmp, `${name.slice(0, 12)}-${process.pid}-gc${renamed.length}`);
+      mkdirSync(tmp, { recursive: true });
+      renameSync(dir, path);
+      renamed.push({ name, path });
     }
-    // Temp dirs are named <chain prefix>-<pid>-<random> by layer-cache.ts.
-    for (const name of listDir(join(layers, 'tmp'))) {
-      if (!processAlive(Number(name.split('-')[1]))) rmSync(join(layers, 'tmp', name), { recursive: true, force: true });
+    for (const name of listDir(tmp)) {
+      if (!processAlive(Number(name.split('-')[1]))) rmSync(join(tmp, name), { recursive: true, force: true });
     }
-    return result;
+    return renamed;
   });
+  for (const { name, path } of doomed) {
+    result.freed += treeBytes(path);
+    rmSync(path, { recursive: true, force: true });
+    result.removed.push(name);
+  }
+  return result;
 }
 
 /** The ChainIDs (hex) of every layer of every image manifest the store's names reach. */
