@@ -131,26 +131,29 @@ export function removeCgroups(placement: CgroupPlacement): void {
 const REMOVE_TIMEOUT_MS = 2_000;
 
 function removeTree(dir: string): void {
-  let children: string[];
-  try {
-    children = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return;
-    throw err;
-  }
-  for (const child of children) removeTree(child);
   const giveUpAt = performance.now() + REMOVE_TIMEOUT_MS;
   for (;;) {
     try {
-      rmdirSync(dir);
+      rmdirSync(dir); // the common case at once: no cgroups inside, no process left
       return;
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || performance.now() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
-      killAllIn(dir);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
     }
+    // Busy: cgroups the container made inside (removed first, depth first), or processes still in it.
+    for (const child of subdirectories(dir)) removeTree(child);
+    killAllIn(dir);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+}
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return [];
+    throw err;
   }
 }
 
