@@ -130,8 +130,11 @@ export function removeCgroups(placement: CgroupPlacement): void {
  */
 const REMOVE_TIMEOUT_MS = 2_000;
 
+/** Monotonic milliseconds; not `performance.now()`, whose first use loads perf_hooks (~2 ms a delete). */
+const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
 function removeTree(dir: string): void {
-  const giveUpAt = performance.now() + REMOVE_TIMEOUT_MS;
+  const giveUpAt = monotonicMs() + REMOVE_TIMEOUT_MS;
   for (;;) {
     try {
       rmdirSync(dir); // the common case at once: no cgroups inside, no process left
@@ -139,7 +142,7 @@ function removeTree(dir: string): void {
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || performance.now() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
+      if (code !== 'EBUSY' || monotonicMs() > giveUpAt) throw new TsrunError(`removing cgroup ${dir}: ${(err as Error).message}`);
     }
     // Busy: cgroups the container made inside (removed first, depth first), or processes still in it.
     for (const child of subdirectories(dir)) removeTree(child);
