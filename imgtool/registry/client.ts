@@ -15,7 +15,8 @@ import { type Credentials, findCredentials } from './credentials.ts';
 import { DigestMismatchError, RegistryError, RegistryHttpError, describeErrorBody } from './errors.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.ts';
-import { type HttpResponse, type RequestOptions, discard, isRetryableError, readBody, send } from './transport.ts';
+import type { ResponseHead } from './http-response-parser.ts';
+import { type HttpResponse, type RequestOptions, discard, readBody, send } from './transport.ts';
 
 export interface ClientOptions {
   /** Allow plain http and skip certificate checks (--insecure / --tls-verify=false). */
@@ -128,37 +129,42 @@ export class RegistryClient {
   /**
    * Downloads a blob into a store writer. A connection that drops or a body that ends early is resumed
    * with `Range: bytes=N-`; a server that answers the range with the whole blob (200) starts it over.
+   * The body goes straight from the socket's read buffer into the writer (transport.ts, consumeBody).
    */
   async fetchBlob(repository: string, descriptor: Descriptor, writer: BlobWriter, onBytes?: (n: number) => void): Promise<void> {
     checkDigest(descriptor.digest);
+    const where = `blob ${descriptor.digest} of ${this.registry}/${repository}`;
     for (let resumes = 0; ; resumes++) {
       const resumeAt = writer.received;
       const headers: Record<string, string> = resumeAt > 0 ? { range: `bytes=${resumeAt}-` } : {};
-      const response = await this.request([`repository:${repository}:pull`], `/v2/${repository}/blobs/${descriptor.digest}`, { headers });
-      if (resumeAt > 0 && response.status === 200) {
-        onBytes?.(-resumeAt);
-        await writer.restart();
-      } else if (resumeAt > 0 && response.status === 206) {
-        const range = String(response.headers['content-range'] ?? '');
-        if (!range.startsWith(`bytes ${resumeAt}-`)) {
-          discard(response);
-          throw new RegistryError(`blob ${descriptor.digest} of ${this.registry}/${repository}: the registry resumed at "${range}", not byte ${resumeAt}`);
+      let consumed = false;
+      const consumeBody = ({ status, headers: answer }: ResponseHead) => {
+        if (resumeAt > 0 && status === 200) {
+          onBytes?.(-resumeAt);
+          writer.restart();
+        } else if (resumeAt > 0 && status === 206) {
+          if (!String(answer['content-range'] ?? '').startsWith(`bytes ${resumeAt}-`)) return undefined;
+        } else if (status !== 200) {
+          return undefined;
         }
-      } else if (response.status !== 200) {
+        consumed = true;
+        return (piece: Buffer) => {
+          writer.write(piece);
+          onBytes?.(piece.length);
+        };
+      };
+      const response = await this.request([`repository:${repository}:pull`], `/v2/${repository}/blobs/${descriptor.digest}`, { headers, consumeBody });
+      if (!consumed) {
+        if (resumeAt > 0 && response.status === 206) {
+          discard(response);
+          throw new RegistryError(`${where}: the registry resumed at "${String(response.headers['content-range'] ?? '')}", not byte ${resumeAt}`);
+        }
         return this.fail(response, `fetching blob ${descriptor.digest} of`, repository, descriptor.digest);
       }
-      try {
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          await writer.write(chunk);
-          onBytes?.(chunk.length);
-        }
-        if (!response.body.complete) throw Object.assign(new Error('connection closed early'), { code: 'ECONNRESET' });
-        if (writer.received >= descriptor.size) return;
-        throw Object.assign(new Error(`body ended after ${writer.received} of ${descriptor.size} bytes`), { code: 'ECONNRESET' });
-      } catch (e) {
-        if (isRetryableError(e) && resumes < MAX_RESUMES && !(e instanceof RegistryError)) continue;
-        if (e instanceof RegistryError) throw e;
-        throw new RegistryError(`blob ${descriptor.digest} of ${this.registry}/${repository}: ${(e as Error).message} (gave up after ${resumes} resumes)`);
+      if (response.body.complete && writer.received >= descriptor.size) return;
+      if (resumes >= MAX_RESUMES) {
+        const why = response.body.complete ? `body ended after ${writer.received} of ${descriptor.size} bytes` : 'connection closed early';
+        throw new RegistryError(`${where}: ${why} (gave up after ${resumes} resumes)`);
       }
     }
   }

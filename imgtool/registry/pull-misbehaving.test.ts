@@ -64,13 +64,25 @@ describe('pull from a misbehaving registry (fake peer)', () => {
 
   function serveBlob(req: IncomingMessage, res: ServerResponse, repo: string, content: Buffer) {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (repo === 'truncated-always' || (repo === 'truncated-once' && !range)) {
+    const cutFirst = ['truncated-once', 'range-ignored', 'wrong-range'].includes(repo);
+    if (repo === 'truncated-always' || (cutFirst && !range)) {
       // Announce the whole blob, send half, cut the connection.
       res.writeHead(200, { 'content-length': String(content.length), 'content-type': 'application/octet-stream' });
       res.write(content.subarray(0, content.length / 2), () => res.destroy());
       return;
     }
-    if (range) {
+    if (repo === 'chunked') {
+      // No Content-Length: Node's server frames the body with Transfer-Encoding: chunked, in pieces.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let at = 0; at < content.length; at += 10_000) res.write(content.subarray(at, at + 10_000));
+      return void res.end();
+    }
+    if (repo === 'oversized') return void res.writeHead(200, { 'content-length': String(content.length + 10) }).end(Buffer.concat([content, Buffer.alloc(10)]));
+    if (repo === 'wrong-range' && range) {
+      res.writeHead(206, { 'content-length': String(content.length), 'content-range': `bytes 0-${content.length - 1}/${content.length}` });
+      return void res.end(content);
+    }
+    if (range && repo !== 'range-ignored') {
       const start = Number(range[1]);
       res.writeHead(206, { 'content-length': String(content.length - start), 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` });
       return void res.end(content.subarray(start));
@@ -149,6 +161,30 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(seen.some((s) => s.path.startsWith('/v2/truncated-once/blobs/') && s.range === `bytes=${layer.length / 2}-`), JSON.stringify(seen.filter((s) => s.path.includes('truncated-once'))));
     assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a chunked blob body is read whole', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    const result = await tsimg(['pull', `${host}/chunked:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a registry that answers a Range request with the whole blob is read from the start again', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    const result = await tsimg(['pull', `${host}/range-ignored:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(seen.some((s) => s.path.startsWith('/v2/range-ignored/blobs/') && s.range === `bytes=${layer.length / 2}-`));
+    assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a resume at the wrong offset and a body longer than its descriptor fail and leave nothing', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    await failsCleanly('wrong-range', new RegExp(`blob ${sha(layer)} of ${host}/wrong-range: the registry resumed at "bytes 0-${layer.length - 1}/${layer.length}", not byte ${layer.length / 2}`));
+    await failsCleanly('oversized', new RegExp(`blob ${sha(layer)} of ${host}/oversized:.*more than ${layer.length} bytes.*discarded`));
   });
 
   test('a blob that is always cut short fails after bounded resumes and leaves nothing', async () => {

@@ -3,20 +3,24 @@
  * turned off per registry (--tls-verify=false), streaming bodies with backpressure straight into the store,
  * and full control of redirects. Redirects are followed here so that Authorization is only ever sent to
  * the host it was issued for (blob GETs often redirect to a storage host). Idempotent requests are retried
- * with exponential backoff on 5xx/429 and on connection resets.
+ * with exponential backoff on 5xx/429 and on connection resets. Blob GETs take another road for their
+ * body (streaming-get.ts: a reused read buffer, ~3x the throughput); the rules above apply to them alike.
  */
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from './errors.ts';
+import type { ResponseHead } from './http-response-parser.ts';
+import { type BodyConsumer, streamingGet } from './streaming-get.ts';
 
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: IncomingMessage;
+  /** `complete`: the body arrived whole (IncomingMessage's meaning). */
+  body: Readable & { complete: boolean };
   /** Where the response finally came from, after redirects. */
   url: URL;
 }
@@ -31,13 +35,31 @@ export interface RequestOptions {
   /** Whether the TLS certificate is checked (the default). */
   verifyTls?: boolean;
   maxRetries?: number;
+  /**
+   * For a GET: picks, from the final head, a synchronous consumer that takes the body as it arrives
+   * (pieces of a reused buffer); the response's body then holds nothing, and `body.complete` says whether
+   * the consumer got all of it. Undefined from it leaves the body in the response (an error page).
+   * A body cut short is not retried here: the consumer has part of it; the caller resumes.
+   */
+  consumeBody?: (head: ResponseHead) => BodyConsumer | undefined;
 }
+
+/** How much of a body a consumer refused is kept (error pages and redirects are small). */
+const REFUSED_BODY_LIMIT = 64 * 1024;
 
 const httpAgent = new http.Agent({ keepAlive: true });
 let verifyingAgent: https.Agent | undefined;
-/** Made on first use: only then are the certificates of NODE_EXTRA_CA_CERTS read, if the loader deferred them. */
+let verifyingContext: tls.SecureContext | undefined;
+/**
+ * Made on first use: only then are the certificates of NODE_EXTRA_CA_CERTS read, if the loader deferred
+ * them. One context for every connection: given `ca` strings instead, tls.connect parses them anew each time.
+ */
+function verifyingTls(): tls.ConnectionOptions {
+  verifyingContext ??= tls.createSecureContext(deferredExtraCa());
+  return { secureContext: verifyingContext, rejectUnauthorized: true };
+}
 function httpsAgent(): https.Agent {
-  verifyingAgent ??= new https.Agent({ keepAlive: true, ...deferredExtraCa() });
+  verifyingAgent ??= new https.Agent({ keepAlive: true, ...verifyingTls() });
   return verifyingAgent;
 }
 
@@ -70,6 +92,7 @@ function sendOnce(url: URL, options: RequestOptions, authorization: string | und
   const isHttps = url.protocol === 'https:';
   const headers: Record<string, string> = { 'user-agent': 'tsimg', ...options.headers };
   if (authorization) headers.authorization = authorization;
+  if (options.consumeBody && (options.method ?? 'GET') === 'GET' && options.body === undefined) return sendStreaming(url, options.consumeBody, headers, isHttps, options.verifyTls);
   if (Buffer.isBuffer(options.body)) headers['content-length'] = String(options.body.length);
   return new Promise((resolve, reject) => {
     const request = (isHttps ? https : http).request(url, {
@@ -88,6 +111,14 @@ function sendOnce(url: URL, options: RequestOptions, authorization: string | und
       source.pipe(request);
     }
   });
+}
+
+async function sendStreaming(url: URL, consumerFor: NonNullable<RequestOptions['consumeBody']>, headers: Record<string, string>, isHttps: boolean, verifyTls = true): Promise<HttpResponse> {
+  if (url.protocol !== 'http:' && !isHttps) throw new RegistryError(`cannot fetch ${url.href}: only http and https are supported`);
+  const tlsOptions = isHttps ? (verifyTls ? verifyingTls() : { rejectUnauthorized: false }) : undefined;
+  const result = await streamingGet(url, { headers, tls: tlsOptions, idleTimeoutMs: IDLE_TIMEOUT_MS, consumerFor, keepLimit: REFUSED_BODY_LIMIT });
+  const body = Object.assign(Readable.from(result.kept.length ? [result.kept] : []), { complete: result.complete });
+  return { status: result.status, headers: result.headers, body, url };
 }
 
 export function isRetryableError(error: unknown): boolean {
