@@ -149,7 +149,13 @@ export class RegistryClient {
         }
         consumed = true;
         return (piece: Buffer) => {
-          writer.write(piece);
+          try {
+            writer.write(piece);
+          } catch (e) {
+            // A store error (ENOSPC, EIO) must not read as "cannot reach registry" further up.
+            if (e instanceof RegistryError) throw e;
+            throw new RegistryError(`${where}: writing it into the store failed: ${(e as Error).message}`);
+          }
           onBytes?.(piece.length);
         };
       };

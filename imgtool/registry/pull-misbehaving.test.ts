@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +186,24 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     await tsimg(['images']);
     await failsCleanly('wrong-range', new RegExp(`blob ${sha(layer)} of ${host}/wrong-range: the registry resumed at "bytes 0-${layer.length - 1}/${layer.length}", not byte ${layer.length / 2}`));
     await failsCleanly('oversized', new RegExp(`blob ${sha(layer)} of ${host}/oversized:.*more than ${layer.length} bytes.*discarded`));
+  });
+
+  test('a full disk fails the pull with the store\'s error, not a registry one, and leaves nothing', async () => {
+    const small = join(work, 'small-disk');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tsimg-test-full', small]);
+    try {
+      const before = await runTsimg(['--root', small, 'images']);
+      assert.equal(before.code, 0, before.stderr);
+      const snapshot = treeSnapshot(small);
+      const result = await runTsimg(['--root', small, 'pull', `${host}/plain:1`]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`tsimg: blob ${sha(layer)} of ${host}/plain: writing it into the store failed: ENOSPC`));
+      assert.doesNotMatch(result.stderr, /cannot reach registry/);
+      assert.deepEqual(treeSnapshot(small), snapshot, 'the store is exactly as before');
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   test('a blob that is always cut short fails after bounded resumes and leaves nothing', async () => {
