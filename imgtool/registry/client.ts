@@ -15,7 +15,7 @@ import { type Credentials, findCredentials } from './credentials.ts';
 import { DigestMismatchError, RegistryError, RegistryHttpError, describeErrorBody } from './errors.ts';
 import { type ParsedManifest, parseManifest } from './manifest.ts';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.ts';
-import type { ResponseHead } from './http-response-parser.ts';
+import { HttpResponseError, type ResponseHead } from './http-response-parser.ts';
 import { type HttpResponse, type RequestOptions, discard, readBody, send } from './transport.ts';
 
 export interface ClientOptions {
@@ -80,6 +80,7 @@ export class RegistryClient {
         response = await send(url, { ...options, authorization, verifyTls: !this.options.insecure });
       } catch (e) {
         if (e instanceof RegistryError) throw e;
+        if (e instanceof HttpResponseError) throw new RegistryError(`registry ${this.registry} (${url.origin}) sent a malformed response: ${e.message}`);
         throw new RegistryError(`cannot reach registry ${this.registry} (${url.origin}): ${(e as Error).message}`);
       }
       if (response.status !== 401) return response;
@@ -138,10 +139,19 @@ export class RegistryClient {
       const resumeAt = writer.received;
       const headers: Record<string, string> = resumeAt > 0 ? { range: `bytes=${resumeAt}-` } : {};
       let consumed = false;
+      // A store error (ENOSPC, EIO) must not read as "cannot reach registry" further up.
+      const intoStore = (action: () => void) => {
+        try {
+          action();
+        } catch (e) {
+          if (e instanceof RegistryError) throw e;
+          throw new RegistryError(`${where}: writing it into the store failed: ${(e as Error).message}`);
+        }
+      };
       const consumeBody = ({ status, headers: answer }: ResponseHead) => {
         if (resumeAt > 0 && status === 200) {
           onBytes?.(-resumeAt);
-          writer.restart();
+          intoStore(() => writer.restart());
         } else if (resumeAt > 0 && status === 206) {
           if (!String(answer['content-range'] ?? '').startsWith(`bytes ${resumeAt}-`)) return undefined;
         } else if (status !== 200) {
@@ -149,13 +159,7 @@ export class RegistryClient {
         }
         consumed = true;
         return (piece: Buffer) => {
-          try {
-            writer.write(piece);
-          } catch (e) {
-            // A store error (ENOSPC, EIO) must not read as "cannot reach registry" further up.
-            if (e instanceof RegistryError) throw e;
-            throw new RegistryError(`${where}: writing it into the store failed: ${(e as Error).message}`);
-          }
+          intoStore(() => writer.write(piece));
           onBytes?.(piece.length);
         };
       };
@@ -167,10 +171,12 @@ export class RegistryClient {
         }
         return this.fail(response, `fetching blob ${descriptor.digest} of`, repository, descriptor.digest);
       }
-      if (response.body.complete && writer.received >= descriptor.size) return;
+      // Every byte is here even if the framing's tail is not (a chunked body's last chunk, say): the
+      // digest check at commit decides, rather than a Range request past the end.
+      if (writer.received >= descriptor.size) return;
       if (resumes >= MAX_RESUMES) {
-        const why = response.body.complete ? `body ended after ${writer.received} of ${descriptor.size} bytes` : 'connection closed early';
-        throw new RegistryError(`${where}: ${why} (gave up after ${resumes} resumes)`);
+        const why = response.body.complete ? 'the body ended' : (response.body.cutShort ?? 'the connection closed');
+        throw new RegistryError(`${where}: ${why} after ${writer.received} of ${descriptor.size} bytes (gave up after ${resumes} resumes)`);
       }
     }
   }

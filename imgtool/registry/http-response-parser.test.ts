@@ -89,10 +89,26 @@ describe('HTTP response parser', () => {
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', /chunk data is longer than its size says/],
       ['HTTP/1.1 101 Switching Protocols\r\n\r\n', /switched protocols/],
       [`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`, /response head is larger than 65536 bytes/],
+      // Heads a lenient parser would frame otherwise (llhttp refuses each of these too).
+      ['HTTP/1.1 200 OK\r\nX: a\nContent-Length: 3\r\n\r\nabcdef', /a bare CR, LF or NUL in the header line/],
+      ['HTTP/1.1 200 OK\r\nX: y\rContent-Length: 3\r\n\r\nabcdef', /a bare CR, LF or NUL in the header line/],
+      ['HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 1\r\n\r\na', /a bare CR, LF or NUL in the header line/],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 3\x0b\r\n\r\nabc', /bad Content-Length/],
+      ['HTTP/1.1 200 OK\r\nContent-Length: \xa03\r\n\r\nabc', /bad Content-Length/],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', /both Transfer-Encoding and Content-Length/],
+      ['HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', /an HTTP\/1.0 response with Transfer-Encoding/],
+      ['HTTP/1.1 102 Processing\r\n\r\n'.repeat(11), /more than 10 informational/],
+      [`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${'X-T: 1234567890\r\n'.repeat(5000)}\r\n`, /trailer section is larger than 65536 bytes/],
     ];
     for (const [wire, message] of cases) {
       for (const step of [0, 1000]) assert.throws(() => parse(wire, step), message, wire.slice(0, 50));
     }
+  });
+
+  test('field names are only names: "constructor" and "__proto__" are fields like any other', () => {
+    const p = parse('HTTP/1.1 200 OK\r\nConstructor: x\r\n__proto__: y\r\nContent-Length: 0\r\n\r\n');
+    assert.equal(p.heads[0]!.headers.constructor, 'x');
+    assert.equal(p.heads[0]!.headers['__proto__'], 'y');
   });
 
   test('repeated Content-Length fields that agree are one length', () => {

@@ -78,6 +78,12 @@ describe('pull from a misbehaving registry (fake peer)', () => {
       for (let at = 0; at < content.length; at += 10_000) res.write(content.subarray(at, at + 10_000));
       return void res.end();
     }
+    if (repo === 'chunked-unterminated') {
+      // Every byte of the blob, then the connection drops before the last (zero) chunk.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      return void res.write(content, () => res.destroy());
+    }
+    if (repo === 'malformed') return void req.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello');
     if (repo === 'oversized') return void res.writeHead(200, { 'content-length': String(content.length + 10) }).end(Buffer.concat([content, Buffer.alloc(10)]));
     if (repo === 'wrong-range' && range) {
       res.writeHead(206, { 'content-length': String(content.length), 'content-range': `bytes 0-${content.length - 1}/${content.length}` });
@@ -170,6 +176,22 @@ describe('pull from a misbehaving registry (fake peer)', () => {
     const result = await tsimg(['pull', `${host}/chunked:1`]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a chunked body whose every byte arrived but not its last chunk is committed on its digest, with no Range request', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    const result = await tsimg(['pull', `${host}/chunked-unterminated:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    const requests = seen.filter((s) => s.path === `/v2/chunked-unterminated/blobs/${sha(layer)}`);
+    assert.deepEqual(requests.map((r) => r.range), [undefined]);
+    assert.equal(treeSnapshot(store)[`blobs/sha256/${sha(layer).slice(7)}`], layer.length);
+  });
+
+  test('a malformed blob response is named as such, not as an unreachable registry', async () => {
+    rmSync(store, { recursive: true });
+    await tsimg(['images']);
+    await failsCleanly('malformed', new RegExp(`registry ${host} \\(http://${host}\\) sent a malformed response: bad Content-Length "5, 6"`));
   });
 
   test('a registry that answers a Range request with the whole blob is read from the start again', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { type StreamingGetOptions, streamingGet } from './streaming-get.ts';
+import { send } from './transport.ts';
 
 type Reply = (socket: net.Socket, request: string) => void;
 
@@ -116,6 +117,29 @@ describe('streamingGet', () => {
       const options = collect().options({ consumerFor: () => () => { throw new Error('disk full'); } });
       await assert.rejects(streamingGet(new URL(`${server.base}/ok`), options), /disk full/);
       await assert.rejects(streamingGet(new URL(`${server.base}/bad`), collect().options()), /bad Content-Length "1, 2"/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a consumer error with a code is not taken for a connection failure: send() does not fetch the body again', async () => {
+    const server = await rawServer((s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nabcdefghij');
+      setTimeout(() => s.end('klmnopqrst'), 50); // a second read, so a second piece
+    });
+    try {
+      const pieces: string[] = [];
+      const consumer = (piece: Buffer) => {
+        pieces.push(piece.toString());
+        if (pieces.length === 2) throw Object.assign(new Error('pipe closed'), { code: 'EPIPE' });
+      };
+      await assert.rejects(send(new URL(`${server.base}/b`), { consumeBody: () => consumer }), (e: Error & { code?: string; cause?: { code?: string } }) => {
+        assert.equal(e.code, undefined);
+        assert.equal(e.cause?.code, 'EPIPE');
+        return /pipe closed/.test(e.message);
+      });
+      assert.equal(server.requests.length, 1, 'one GET: the partly consumed body was not asked for again');
+      assert.equal(pieces.join(''), 'abcdefghijklmnopqrst');
     } finally {
       await server.close();
     }

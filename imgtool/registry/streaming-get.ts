@@ -36,12 +36,16 @@ export interface StreamingGetResult extends ResponseHead {
   kept: Buffer;
   /** Whether the body arrived whole: false if the connection failed or closed before its end. */
   complete: boolean;
+  /** Why an incomplete body stopped (the connection's error, a time-out, or the close), for messages. */
+  cutShort?: string;
 }
 
 /**
  * Resolves once the response has ended or its connection has failed after the head arrived (then
  * `complete` is false and the caller may resume); rejects if no head arrived (the caller may retry,
- * nothing was consumed), if the response is malformed, or with whatever the consumer threw.
+ * nothing was consumed), if the response is malformed, or with what the consumer threw. An error the
+ * consumer threw that carries a `code` (EPIPE, say) is re-thrown without it, so that no retry logic
+ * mistakes it for a connection failure and hands a partly consumed body to the consumer again.
  */
 export function streamingGet(url: URL, options: StreamingGetOptions): Promise<StreamingGetResult> {
   const request = serializeRequest(url, options.headers);
@@ -68,9 +72,14 @@ export function streamingGet(url: URL, options: StreamingGetOptions): Promise<St
       if (settled) return;
       settled = true;
       socket.destroy();
-      if (error instanceof KeepLimitReached) error = undefined; // the caller sees complete: false
+      if (error instanceof KeepLimitReached) fatal = false; // a refused body too long to keep: incomplete
+      else if (fatal && consumer && error && (error as NodeJS.ErrnoException).code !== undefined) {
+        error = new Error(error.message, { cause: error });
+      }
       if (error && (fatal || !head)) return reject(error);
-      resolve({ ...head!, kept: Buffer.concat(kept), complete: parser.complete });
+      const complete = parser.complete;
+      const cutShort = complete ? undefined : error instanceof KeepLimitReached ? 'more than the kept limit' : (error?.message ?? 'the connection closed');
+      resolve({ ...head!, kept: Buffer.concat(kept), complete, cutShort });
     };
     const closedEarly = () => Object.assign(new Error(`${url.host} closed the connection before answering`), { code: 'ECONNRESET' });
     const onread = {

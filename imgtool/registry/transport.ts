@@ -19,8 +19,8 @@ import { type BodyConsumer, streamingGet } from './streaming-get.ts';
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  /** `complete`: the body arrived whole (IncomingMessage's meaning). */
-  body: Readable & { complete: boolean };
+  /** `complete`: the body arrived whole (IncomingMessage's meaning); `cutShort`: why not, where known. */
+  body: Readable & { complete: boolean; cutShort?: string };
   /** Where the response finally came from, after redirects. */
   url: URL;
 }
@@ -117,7 +117,7 @@ async function sendStreaming(url: URL, consumerFor: NonNullable<RequestOptions['
   if (url.protocol !== 'http:' && !isHttps) throw new RegistryError(`cannot fetch ${url.href}: only http and https are supported`);
   const tlsOptions = isHttps ? (verifyTls ? verifyingTls() : { rejectUnauthorized: false }) : undefined;
   const result = await streamingGet(url, { headers, tls: tlsOptions, idleTimeoutMs: IDLE_TIMEOUT_MS, consumerFor, keepLimit: REFUSED_BODY_LIMIT });
-  const body = Object.assign(Readable.from(result.kept.length ? [result.kept] : []), { complete: result.complete });
+  const body = Object.assign(Readable.from(result.kept.length ? [result.kept] : []), { complete: result.complete, cutShort: result.cutShort });
   return { status: result.status, headers: result.headers, body, url };
 }
 

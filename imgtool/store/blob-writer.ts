@@ -54,8 +54,9 @@ export class BlobWriter {
     if (this.size !== undefined && this.received + chunk.length > this.size) {
       throw new DigestMismatchError(this.what, `${this.size} bytes`, `more than ${this.size} bytes`);
     }
-    this.hash.update(chunk);
+    // Written, then hashed: a write that fails leaves the hash and `received` in step with each other.
     for (let done = 0; done < chunk.length; ) done += writeSync(this.fd!, chunk, done, chunk.length - done, this.received + done);
+    this.hash.update(chunk);
     this.received += chunk.length;
     this.unsynced += chunk.length;
     if (this.unsynced >= WRITEBACK_EVERY && !this.writeback) this.startWriteback();
