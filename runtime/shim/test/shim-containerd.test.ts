@@ -161,15 +161,22 @@ describe('containerd-shim-tsrun-v2 with containerd 1.6', { skip: !canRun && 'nee
 
   test('--log-uri file://: stdout and stderr appended to the file (its directory made), as with runc', () => {
     for (const rt of [TSRUN_RT, RUNC_RT]) {
-      const file = join(env.dir, 'logs', rt, 'sub', 'out.log');
-      for (const n of [1, 2]) {
-        const r = run(rt, name('logfile'), ['sh', '-c', `echo out${n}; echo err${n} >&2`], ['--rm', '--log-uri', `file://${file}`]);
-        assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
-        assert.equal(r.stdout, '', `${rt}: nothing reaches ctr itself`);
+      // The runc shim (the reference, run for comparison) now and then loses a stream of a --rm task
+      // (CI saw err1 missing from its file once); it gets one more try with a fresh file. Ours gets none.
+      let sections: string[][] = [];
+      for (let attempt = 0; attempt < (rt === RUNC_RT ? 2 : 1); attempt++) {
+        const file = join(env.dir, 'logs', rt, `sub${attempt}`, 'out.log');
+        for (const n of [1, 2]) {
+          const r = run(rt, name('logfile'), ['sh', '-c', `echo out${n}; echo err${n} >&2`], ['--rm', '--log-uri', `file://${file}`]);
+          assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+          assert.equal(r.stdout, '', `${rt}: nothing reaches ctr itself`);
+        }
+        // Appended run after run; within a run the runc shim copies the two streams apart, so their order varies.
+        const lines = readFileSync(file, 'utf8').split('\n');
+        sections = [lines.slice(0, 2).sort(), lines.slice(2, 4).sort(), lines.slice(4)];
+        if (JSON.stringify(sections) === JSON.stringify([['err1', 'out1'], ['err2', 'out2'], ['']])) break;
       }
-      // Appended run after run; within a run the runc shim copies the two streams apart, so their order varies.
-      const lines = readFileSync(file, 'utf8').split('\n');
-      assert.deepEqual([lines.slice(0, 2).sort(), lines.slice(2, 4).sort(), lines.slice(4)], [['err1', 'out1'], ['err2', 'out2'], ['']], rt);
+      assert.deepEqual(sections, [['err1', 'out1'], ['err2', 'out2'], ['']], rt);
     }
   });
 
