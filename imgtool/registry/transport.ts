@@ -7,7 +7,7 @@
  * body (streaming-get.ts: a reused read buffer, ~3x the throughput); the rules above apply to them alike.
  */
 import { readFileSync } from 'node:fs';
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { Readable } from 'node:stream';
