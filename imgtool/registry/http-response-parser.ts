@@ -32,7 +32,8 @@ const MAX_CHUNK_LINE = 4096;
 const MAX_INFORMATIONAL = 10;
 const MAX_TRAILER_BYTES = 64 * 1024;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [^\r\n]*)?$/;
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field name is an RFC 9110 token; the request side checks the names it sends with the same rule. */
+export const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 type State = 'head' | 'body-length' | 'body-until-close' | 'chunk-size' | 'chunk-data' | 'chunk-data-end' | 'trailers' | 'done';
@@ -43,7 +44,6 @@ export class HttpResponseParser {
   private pending: Buffer = Buffer.alloc(0);
   /** Body bytes still to come in a Content-Length body, or in the current chunk. */
   private remaining = 0;
-  private head: ResponseHead | undefined;
   private informational = 0;
   private trailerBytes = 0;
 
@@ -52,15 +52,6 @@ export class HttpResponseParser {
   /** True once the body has been read to its end as the response framed it. */
   get complete(): boolean {
     return this.state === 'done';
-  }
-
-  get headReceived(): boolean {
-    return this.head !== undefined;
-  }
-
-  /** Whether the body ends only when the server closes the connection. */
-  get endsAtClose(): boolean {
-    return this.state === 'body-until-close';
   }
 
   feed(data: Buffer): void {
@@ -120,7 +111,6 @@ export class HttpResponseParser {
       if (head.headers['content-length'] !== undefined) throw new HttpResponseError('the response has both Transfer-Encoding and Content-Length');
       if (version === '1.0') throw new HttpResponseError('an HTTP/1.0 response with Transfer-Encoding');
     }
-    this.head = head;
     this.state = bodyFraming(head);
     if (this.state === 'body-length') {
       this.remaining = Number(head.headers['content-length']);
